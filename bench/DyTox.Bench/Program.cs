@@ -1,0 +1,1 @@
+namespace DyTox.Bench; internal static class Program { private static int Main(string[] args) => 0; }

@@ -1,0 +1,1 @@
+namespace DyTox.Model.Tests; public class SmokeTests { [Test] public void Builds() => Assert.Pass(); }
