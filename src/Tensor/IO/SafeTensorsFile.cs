@@ -29,7 +29,7 @@ public static class SafeTensorsFile
         var prefix = new byte[LengthPrefixBytes];
         if (fileLength < LengthPrefixBytes)
             throw new SafeTensorsFormatException(path,
-                $"truncated: the file has {fileLength} bytes, fewer than the 8-byte header length prefix.");
+                $"truncated: only {fileLength} bytes, fewer than the 8-byte header length prefix.");
         stream.ReadExactly(prefix);
         long headerLength = CheckHeaderLength(BinaryPrimitives.ReadUInt64LittleEndian(prefix), fileLength, path);
         var headerBytes = new byte[headerLength];
@@ -53,7 +53,7 @@ public static class SafeTensorsFile
     {
         if (bytes.Length < LengthPrefixBytes)
             throw new SafeTensorsFormatException(sourceName,
-                $"truncated: the buffer has {bytes.Length} bytes, fewer than the 8-byte header length prefix.");
+                $"truncated: only {bytes.Length} bytes, fewer than the 8-byte header length prefix.");
         long headerLength = CheckHeaderLength(BinaryPrimitives.ReadUInt64LittleEndian(bytes), bytes.Length, sourceName);
         var data = bytes[(LengthPrefixBytes + (int)headerLength)..];
         var header = SafeTensorsHeaderParser.Parse(bytes.Slice(LengthPrefixBytes, (int)headerLength), data.Length, sourceName);
