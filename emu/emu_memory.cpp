@@ -176,10 +176,8 @@ std::string check_canaries() {
         unsigned char* tp = (unsigned char*)(a.user + a.size);
         size_t bad_front = first_damaged(fp, front), bad_tail = first_damaged(tp, tail);
         if (bad_front < front) {
-            // Report the damaged byte nearest to the allocation (the likeliest underrun).
-            size_t last = front;
-            while (last > 0 && fp[last - 1] == kCanaryByte) --last;
-            report += "canary damaged " + std::to_string(front - (last - 1)) + " bytes before the start of " + name_of(a) + " (underrun); ";
+            // The farthest damaged byte tells how far the underrun reached.
+            report += "canary damaged " + std::to_string(front - bad_front) + " bytes before the start of " + name_of(a) + " (underrun); ";
             std::memset(fp, kCanaryByte, front);
         }
         if (bad_tail < tail) {
