@@ -252,17 +252,30 @@ std::string wait_point(const Fiber& f) {
     return "?";
 }
 
-// "threads 0-31: __syncthreads at x.cu:12; threads 32-63: exited"
+// One entry per distinct wait point, in order of the first thread there:
+// "__syncthreads at x.cu:12 (threads 0-31); exited (threads 32-63)".
 std::string wait_report(const Worker& w) {
+    std::vector<std::pair<std::string, std::vector<int>>> points;
+    for (int i = 0; i < w.block_threads; ++i) {
+        std::string p = wait_point(w.fibers[i]);
+        auto it = std::find_if(points.begin(), points.end(), [&](const auto& e) { return e.first == p; });
+        if (it == points.end()) points.push_back({p, {i}});
+        else it->second.push_back(i);
+    }
     std::string out;
-    int n = w.block_threads, start = 0;
-    for (int i = 1; i <= n; ++i) {
-        if (i < n && wait_point(w.fibers[i]) == wait_point(w.fibers[start])) continue;
+    for (const auto& [point, threads] : points) {
+        std::string list;
+        int shown = 0;
+        for (size_t a = 0; a < threads.size() && shown < 12; ++shown) {
+            size_t b = a;
+            while (b + 1 < threads.size() && threads[b + 1] == threads[b] + 1) ++b;
+            if (!list.empty()) list += ", ";
+            list += b == a ? std::to_string(threads[a]) : std::to_string(threads[a]) + "-" + std::to_string(threads[b]);
+            a = b + 1;
+            if (shown == 11 && a < threads.size()) list += ", …";
+        }
         if (!out.empty()) out += "; ";
-        out += (i - 1 == start ? "thread " + std::to_string(start) : "threads " + std::to_string(start) + "-" + std::to_string(i - 1)) +
-               ": " + wait_point(w.fibers[start]);
-        start = i;
-        if (out.size() > 6000) { out += "; …"; break; }
+        out += point + " (" + (threads.size() == 1 ? "thread " : std::to_string(threads.size()) + " threads: ") + list + ")";
     }
     return out;
 }

@@ -72,18 +72,19 @@ internal static class EmulatorBuilder
             string unit = Path.Combine(src, $"register_{cu}.cpp");
             File.WriteAllText(unit, EmulatorKernelScanner.RegistrationUnit(cu, EmulatorKernelScanner.FindKernels(kernelFiles[cu])));
             string o = Path.Combine(obj, cu + ".o");
-            jobs.Add((o, [.. KernelFlags, .. forced, "-I", src, "-c", unit, "-o", o], true));
+            // Relative names (compiled in src/) keep __FILE__, and so reported wait points, short: "softmax.cu:42".
+            jobs.Add((o, [.. KernelFlags, .. forced, "-I", ".", "-c", Path.GetFileName(unit), "-o", o], true));
         }
         foreach (string cpp in emuFiles.Keys.Where(n => n.EndsWith(".cpp", StringComparison.Ordinal)))
         {
             string o = Path.Combine(obj, cpp + ".o");
-            jobs.Add((o, [.. RuntimeFlags, "-I", src, "-c", Path.Combine(src, cpp), "-o", o], false));
+            jobs.Add((o, [.. RuntimeFlags, "-I", ".", "-c", cpp, "-o", o], false));
         }
 
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
-            var (code, output) = Run(compiler, job.Args, work);
+            var (code, output) = Run(compiler, job.Args, src);
             if (code != 0) { failures.Add($"{compiler} {string.Join(' ', job.Args)}\n{output}"); return; }
             if (job.Kernel)
             {

@@ -17,7 +17,7 @@ public class SynchronisationErrorTests
         var e = Assert.Throws<EmulatorException>(() => d.Launch(File, "emu_divergent_barrier", new(1), new(64), 0, output))!;
         Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(10));
         Assert.That(e.Message, Does.Contain("emu_divergent_barrier").And.Contain("block (0,0,0)").And.Contain("different __syncthreads"));
-        Assert.That(e.Message, Does.Contain("threads 0-31: __syncthreads at emu_defects.cu:").And.Contain("threads 32-63: __syncthreads at emu_defects.cu:"));
+        Assert.That(e.Message, Does.Contain("__syncthreads at emu_defects.cu:28 (32 threads: 0-31)").And.Contain("__syncthreads at emu_defects.cu:31 (32 threads: 32-63)"));
     }
 
     [Test]
@@ -27,7 +27,7 @@ public class SynchronisationErrorTests
         using var output = new DeviceArray<float>(d, 32);
         var e = Assert.Throws<EmulatorException>(() => d.Launch(File, "emu_shuffle_deadlock", new(1), new(32), 0, output))!;
         Assert.That(e.Message, Does.Contain("deadlock").And.Contain("emu_shuffle_deadlock")
-            .And.Contain("thread 0: __syncthreads at emu_defects.cu:").And.Contain("thread 1: __shfl_xor_sync(mask 0xffffffff) at emu_defects.cu:"));
+            .And.Contain("__syncthreads at emu_defects.cu:40 (16 threads: 0, 2, 4,").And.Contain("__shfl_xor_sync(mask 0xffffffff) at emu_defects.cu:38 (16 threads: 1, 3, 5,"));
     }
 
     [Test]
