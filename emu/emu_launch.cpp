@@ -670,6 +670,15 @@ DYTOX_EMU_EXPORT const void* dytox_emu_get_function(const char* file, const char
     return nullptr;
 }
 
+// The parameter list of a kernel: writes up to `cap` sizes (negative for device pointers) and returns
+// the parameter count, so launchers can check their argument packing against the declaration.
+DYTOX_EMU_EXPORT int dytox_emu_kernel_params(const void* fn, int* sizes, int cap) {
+    const KernelInfo* k = static_cast<const KernelInfo*>(fn);
+    if (!k) return -1;
+    for (int i = 0; i < k->arity && i < cap; ++i) sizes[i] = k->params[i].is_pointer ? -(int)k->params[i].size : (int)k->params[i].size;
+    return k->arity;
+}
+
 // Writes "file:name\n" for every registered kernel; returns the length needed.
 DYTOX_EMU_EXPORT int dytox_emu_list_functions(char* buf, int cap) {
     std::string s;

@@ -171,6 +171,21 @@ public sealed unsafe class EmulatorDriver : ICudaDriver
         }
     }
 
+    /// <summary>
+    /// The parameters of <paramref name="fn"/> as declared in its source (sizes in bytes, and whether each
+    /// is a device pointer), so launch code can be checked against the kernel signature.
+    /// </summary>
+    public IReadOnlyList<KernelParameter> GetParameters(KernelFunction fn)
+    {
+        ThrowIfDisposed();
+        if (fn.Handle == 0) throw new ArgumentException("The kernel function handle is null (default KernelFunction).", nameof(fn));
+        int count = _native.KernelParams(fn.Handle, null, 0);
+        if (count < 0) throw new ArgumentException($"'{fn.Name}' is not a kernel of this emulator.", nameof(fn));
+        int[] sizes = new int[count];
+        fixed (int* p = sizes) _native.KernelParams(fn.Handle, p, count);
+        return [.. sizes.Select(s => new KernelParameter(Math.Abs(s), s < 0))];
+    }
+
     public void Launch(KernelFunction fn, Dim3 grid, Dim3 block, int dynamicSharedBytes, void** args)
     {
         ThrowIfDisposed();
@@ -238,3 +253,6 @@ public sealed unsafe class EmulatorDriver : ICudaDriver
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }
+
+/// <summary>One kernel parameter as declared: its size in bytes and whether it is a device pointer.</summary>
+public readonly record struct KernelParameter(int SizeBytes, bool IsPointer);

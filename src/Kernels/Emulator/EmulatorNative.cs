@@ -21,6 +21,7 @@ internal sealed unsafe class EmulatorNative
     public readonly delegate* unmanaged<ulong, int, ulong, byte*, int, int> MemsetD8;
     public readonly delegate* unmanaged<byte*, byte*, nint> GetFunction;
     public readonly delegate* unmanaged<byte*, int, int> ListFunctions;
+    public readonly delegate* unmanaged<nint, int*, int, int> KernelParams;
     public readonly delegate* unmanaged<nint, int, byte*, int, int> SetMaxDynamicShared;
     public readonly delegate* unmanaged<int, ulong, byte*, int, int> Configure;
     public readonly delegate* unmanaged<nint, uint*, uint*, uint, void**, int, ulong, byte*, int, byte*, int, int> Launch;
@@ -51,6 +52,7 @@ internal sealed unsafe class EmulatorNative
         MemsetD8 = (delegate* unmanaged<ulong, int, ulong, byte*, int, int>)Export("dytox_emu_memset_d8");
         GetFunction = (delegate* unmanaged<byte*, byte*, nint>)Export("dytox_emu_get_function");
         ListFunctions = (delegate* unmanaged<byte*, int, int>)Export("dytox_emu_list_functions");
+        KernelParams = (delegate* unmanaged<nint, int*, int, int>)Export("dytox_emu_kernel_params");
         SetMaxDynamicShared = (delegate* unmanaged<nint, int, byte*, int, int>)Export("dytox_emu_set_max_dynamic_shared");
         Configure = (delegate* unmanaged<int, ulong, byte*, int, int>)Export("dytox_emu_configure");
         Launch = (delegate* unmanaged<nint, uint*, uint*, uint, void**, int, ulong, byte*, int, byte*, int, int>)Export("dytox_emu_launch");

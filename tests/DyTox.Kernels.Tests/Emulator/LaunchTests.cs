@@ -26,6 +26,28 @@ public class LaunchTests
     }
 
     [Test]
+    public void ParametersAreDeducedFromTheDeclaration()
+    {
+        var d = EmulatorFixture.Driver;
+        var copy = d.GetParameters(d.GetFunction(File, "emu_copy"));
+        Assert.That(copy, Is.EqualTo(new[] { new KernelParameter(8, true), new KernelParameter(8, true), new KernelParameter(4, false) }));
+        var shuffles = d.GetParameters(d.GetFunction("emu_collectives.cu", "emu_shuffles"));
+        Assert.That(shuffles.Select(p => p.SizeBytes), Is.EqualTo(new[] { 8, 8, 4, 4, 4 }));
+    }
+
+    [Test]
+    public void ManagedNullReferencesStillWorkWithTheFaultHandlerInstalled()
+    {
+        var d = EmulatorFixture.Driver;
+        using var x = new DeviceArray<float>(d, 4);
+        d.Launch(File, "emu_copy", new(1), new(4), 0, x, x, 4);   // workers and the SIGSEGV handler are up
+        Assert.Throws<NullReferenceException>(() => ReadLength(null!));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int ReadLength(int[] array) => array.Length;
+
+    [Test]
     public void LaunchLimitsMirrorTheDevice()
     {
         var d = EmulatorFixture.Driver;
