@@ -113,7 +113,7 @@ __attribute__((section(".tdata"))) thread_local Worker* tl_worker = nullptr;
 // Signal handlers identify workers by pthread id, not by thread-local lookup (which may allocate).
 std::atomic<pthread_t> g_worker_ids[kMaxWorkers];
 Worker* g_workers_by_slot[kMaxWorkers];
-struct sigaction g_old_segv, g_old_bus;
+struct sigaction g_old_segv, g_old_bus, g_old_fpe;
 std::once_flag g_signals_once;
 
 std::vector<const KernelInfo*>& kernels() { static std::vector<const KernelInfo*> k; return k; }
@@ -158,7 +158,7 @@ void on_fault(int sig, siginfo_t* si, void* uc) {
             siglongjmp(w->escape, 1);
         }
     }
-    chain(sig, si, uc, sig == SIGBUS ? g_old_bus : g_old_segv);
+    chain(sig, si, uc, sig == SIGBUS ? g_old_bus : sig == SIGFPE ? g_old_fpe : g_old_segv);
 }
 
 void install_signal_handlers() {
@@ -169,6 +169,9 @@ void install_signal_handlers() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &g_old_segv);
     sigaction(SIGBUS, &sa, &g_old_bus);
+    // Integer division by zero traps on x86 but not on a GPU (which returns an unspecified value);
+    // either way it is a kernel bug, reported like a fault.
+    sigaction(SIGFPE, &sa, &g_old_fpe);
 }
 
 // Finds this thread's block of the module's thread-local segment and the zero-initialised part of it.
@@ -429,6 +432,7 @@ void run_block(Worker& w, Launch& L, uint32_t linear) {
             what = "out-of-bounds dynamic shared memory access at " + std::to_string(a - (uintptr_t)dyn_ptr) + " bytes from its start (" + std::to_string(L.shared_bytes) + " bytes were launched)";
         else
             what = describe_address(a);
+        if (w.fault_signal == SIGFPE) what = "integer division by zero (or overflow) at instruction " + hex(a);
         L.fail(who + ": " + (w.fault_signal == SIGBUS ? "bus error: " : "") + what);
         return;
     }

@@ -94,6 +94,16 @@ public class MemoryCheckTests
     }
 
     [Test]
+    public void IntegerDivisionByZeroIsReported()
+    {
+        var d = EmulatorFixture.Driver;
+        using var divisors = new DeviceArray<int>(d, Enumerable.Range(0, 32).Select(i => i == 9 ? 0 : i + 1).ToArray());
+        using var output = new DeviceArray<int>(d, 32);
+        var e = Assert.Throws<EmulatorException>(() => d.Launch(File, "emu_divide", new(1), new(32), 0, divisors, output))!;
+        Assert.That(e.Message, Does.Contain("emu_divide").And.Contain("thread (9,0,0)").And.Contain("division by zero"));
+    }
+
+    [Test]
     public void DeviceAssertBecomesAnError()
     {
         var d = EmulatorFixture.Driver;

@@ -66,3 +66,8 @@ extern "C" __global__ void emu_stack_hog(float* out) {
 extern "C" __global__ void emu_assert(const int* v) {
     assert(v[threadIdx.x] >= 0);
 }
+
+// Integer division by a zero divisor (traps on the host CPU).
+extern "C" __global__ void emu_divide(const int* divisors, int* out) {
+    out[threadIdx.x] = 1000 / divisors[threadIdx.x];
+}
