@@ -1,5 +1,5 @@
 // emu_launch.cpp: the execution model of the emulator (engine guide §9.2). A launch spreads its blocks
-// over a pool of OS threads; each block runs its threads as cooperative fibers (ucontext) that switch
+// over a pool of OS threads; each block runs its threads as cooperative fibers (emu_fiber.h) that switch
 // only at __syncthreads, warp collectives and exit. Warp collectives complete when every lane named in
 // the mask has arrived, and compute all results from the values stored at arrival (a snapshot) before
 // any lane resumes, so no lane can observe a partner's later value. Fiber order is a launch option
@@ -11,7 +11,6 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +27,7 @@
 #include "cuda_emu.h"
 #include "emu_registry.h"
 #include "emu_internal.h"
+#include "emu_fiber.h"
 
 namespace dytox_emu {
 
@@ -46,7 +46,7 @@ enum class State : uint8_t { Ready, AtBarrier, AtWarp, Exited };
 enum Schedule : int { Forward = 0, Reverse = 1, Random = 2 };
 
 struct Fiber {
-    ucontext_t ctx;
+    FiberContext ctx;
     ThreadView view;
     State state = State::Ready;
     Op op = Op::None;
@@ -93,7 +93,7 @@ struct Worker {
     unsigned char* tls_shared = nullptr;  // this thread's .tbss of the emulator module (static __shared__)
     size_t tls_shared_len = 0;
     void* altstack = nullptr;
-    ucontext_t scheduler;
+    FiberContext scheduler;
     sigjmp_buf escape;
     volatile bool in_block = false;
     Fiber* current = nullptr;
@@ -223,26 +223,28 @@ bool prepare_stacks(Worker& w, size_t stack_bytes, std::string& error) {
     return true;
 }
 
-void fiber_entry() {
+[[noreturn]] void fiber_entry() {
     Worker* w = tl_worker;
     w->launch->kernel->invoke(w->launch->args);
     w = tl_worker;
-    w->current->state = State::Exited;
+    Fiber& f = *w->current;
+    f.state = State::Exited;
     --w->live;
-    // Returning resumes uc_link, the scheduler.
+    fiber_switch(f.ctx, w->scheduler);   // never resumed
+    __builtin_unreachable();
 }
 
 void switch_to(Worker& w, Fiber& f) {
     w.current = &f;
     tl_view = &f.view;
-    swapcontext(&w.scheduler, &f.ctx);
+    fiber_switch(w.scheduler, f.ctx);
     tl_view = nullptr;
 }
 
 void block_out(Fiber& f, State s) {
     Worker* w = tl_worker;
     f.state = s;
-    swapcontext(&f.ctx, &w->scheduler);
+    fiber_switch(f.ctx, w->scheduler);
 }
 
 std::string wait_point(const Fiber& f) {
@@ -405,11 +407,7 @@ void run_block(Worker& w, Launch& L, uint32_t linear) {
         f.view.grid_dim = g;
         f.view.dynamic_shared = dyn_ptr;
         f.state = State::Ready;
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = w.stacks + (size_t)i * w.stack_stride + page_size();
-        f.ctx.uc_stack.ss_size = w.stack_bytes;
-        f.ctx.uc_link = &w.scheduler;
-        makecontext(&f.ctx, fiber_entry, 0);
+        fiber_prepare(f.ctx, w.stacks + (size_t)i * w.stack_stride + page_size(), w.stack_bytes, fiber_entry);
     }
     std::vector<int> order(n);
     for (int i = 0; i < n; ++i) order[i] = L.schedule == Reverse ? n - 1 - i : i;
