@@ -46,7 +46,7 @@ internal static class EmulatorBuilder
         string work = Path.Combine(root, $"{key}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
-            Compile(options.Compiler, work, kernelFiles, emuFiles);
+            Compile(options.Compiler, compilerVersion, root, work, kernelFiles, emuFiles);
             try { Directory.Move(work, finalDir); }
             catch (IOException) when (File.Exists(library)) { /* another process finished first; use its library */ }
         }
@@ -54,44 +54,87 @@ internal static class EmulatorBuilder
         {
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         }
+        PruneCache(root, finalDir);
         return new Result(library, false, clock.Elapsed, kernels);
     }
 
-    private static void Compile(string compiler, string work, SortedDictionary<string, string> kernelFiles, SortedDictionary<string, string> emuFiles)
+    /// <summary>
+    /// After a fresh build, drops libraries and objects unused for <see cref="CacheLifetime"/> and
+    /// temporary directories left by killed builds, so the cache does not grow without bound. Libraries
+    /// still loaded elsewhere stay mapped (Linux keeps deleted files alive while open).
+    /// </summary>
+    private static void PruneCache(string root, string keep)
     {
-        string src = Path.Combine(work, "src"), obj = Path.Combine(work, "obj");
+        var now = DateTime.UtcNow;
+        try
+        {
+            foreach (var dir in new DirectoryInfo(root).EnumerateDirectories())
+            {
+                if (dir.FullName == keep || dir.Name == "obj") continue;
+                bool staleTemp = dir.Name.Contains(".tmp-", StringComparison.Ordinal) && now - dir.LastWriteTimeUtc > TimeSpan.FromHours(1);
+                bool stale = now - dir.LastAccessTimeUtc > CacheLifetime && now - dir.LastWriteTimeUtc > CacheLifetime;
+                if (staleTemp || stale) dir.Delete(recursive: true);
+            }
+            foreach (var file in new DirectoryInfo(Path.Combine(root, "obj")).EnumerateFiles())
+                if (now - file.LastWriteTimeUtc > CacheLifetime && now - file.LastAccessTimeUtc > CacheLifetime) file.Delete();
+        }
+        catch (IOException) { /* another process is pruning or building; pruning is best effort */ }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromDays(14);
+
+    private static void Compile(string compiler, string compilerVersion, string root, string work,
+                                SortedDictionary<string, string> kernelFiles, SortedDictionary<string, string> emuFiles)
+    {
+        string src = Path.Combine(work, "src"), objects = Path.Combine(root, "obj");
         Directory.CreateDirectory(src);
-        Directory.CreateDirectory(obj);
+        Directory.CreateDirectory(objects);
         foreach (var (name, text) in kernelFiles.Concat(emuFiles)) File.WriteAllText(Path.Combine(src, name), text);
 
+        // Every object depends on its own source, every header and the compiler; objects are cached by
+        // that content hash, so adding or editing one kernel file recompiles only that file.
+        string headers = string.Concat(kernelFiles.Where(f => f.Key.EndsWith(".cuh", StringComparison.Ordinal))
+            .Concat(emuFiles.Where(f => f.Key.EndsWith(".h", StringComparison.Ordinal))).Select(f => f.Key + "\0" + f.Value + "\0"));
         var jobs = new List<(string Output, string[] Args, bool Kernel)>();
         var forced = new List<string> { "-include", "cuda_emu.h" };
         if (kernelFiles.ContainsKey("common.cuh")) forced.AddRange(["-include", "common.cuh"]);
         foreach (string cu in kernelFiles.Keys.Where(n => n.EndsWith(".cu", StringComparison.Ordinal)))
         {
-            string unit = Path.Combine(src, $"register_{cu}.cpp");
-            File.WriteAllText(unit, EmulatorKernelScanner.RegistrationUnit(cu, EmulatorKernelScanner.FindKernels(kernelFiles[cu])));
-            string o = Path.Combine(obj, cu + ".o");
+            string unitName = $"register_{cu}.cpp";
+            string unit = EmulatorKernelScanner.RegistrationUnit(cu, EmulatorKernelScanner.FindKernels(kernelFiles[cu]));
+            File.WriteAllText(Path.Combine(src, unitName), unit);
+            string[] args = [.. KernelFlags, .. forced, "-I", ".", "-c", unitName];
+            string o = Path.Combine(objects, Hash(compilerVersion, string.Join(' ', args), headers, cu, kernelFiles[cu], unit) + ".o");
             // Relative names (compiled in src/) keep __FILE__, and so reported wait points, short: "softmax.cu:42".
-            jobs.Add((o, [.. KernelFlags, .. forced, "-I", ".", "-c", Path.GetFileName(unit), "-o", o], true));
+            jobs.Add((o, args, true));
         }
         foreach (string cpp in emuFiles.Keys.Where(n => n.EndsWith(".cpp", StringComparison.Ordinal)))
         {
-            string o = Path.Combine(obj, cpp + ".o");
-            jobs.Add((o, [.. RuntimeFlags, "-I", ".", "-c", cpp, "-o", o], false));
+            string[] args = [.. RuntimeFlags, "-I", ".", "-c", cpp];
+            jobs.Add((Path.Combine(objects, Hash(compilerVersion, string.Join(' ', args), headers, cpp, emuFiles[cpp]) + ".o"), args, false));
         }
 
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
+        Parallel.ForEach(jobs.Where(j => !File.Exists(j.Output)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
-            var (code, output) = Run(compiler, job.Args, src);
-            if (code != 0) { failures.Add($"{compiler} {string.Join(' ', job.Args)}\n{output}"); return; }
-            if (job.Kernel)
+            string temp = $"{job.Output}.tmp-{Guid.NewGuid():N}";
+            try
             {
-                // Kernel files are separate programs under NVRTC; hiding their symbols lets two files
-                // define the same helper without a link clash.
-                (code, output) = Run("objcopy", ["--localize-hidden", job.Output], work);
-                if (code != 0) failures.Add($"objcopy --localize-hidden {job.Output}\n{output}");
+                var (code, output) = Run(compiler, [.. job.Args, "-o", temp], src);
+                if (code != 0) { failures.Add($"{compiler} {string.Join(' ', job.Args)}\n{output}"); return; }
+                if (job.Kernel)
+                {
+                    // Kernel files are separate programs under NVRTC; hiding their symbols lets two files
+                    // define the same helper without a link clash.
+                    (code, output) = Run("objcopy", ["--localize-hidden", temp], src);
+                    if (code != 0) { failures.Add($"objcopy --localize-hidden ({job.Args[^1]})\n{output}"); return; }
+                }
+                File.Move(temp, job.Output, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
             }
         });
         if (!failures.IsEmpty)
@@ -101,6 +144,18 @@ internal static class EmulatorBuilder
         var (linkCode, linkOutput) = Run(compiler, [.. LinkFlags, "-o", library, .. jobs.Select(j => j.Output)], work);
         if (linkCode != 0)
             throw new EmulatorException($"Linking the CUDA emulator failed:\n{linkOutput}");
+    }
+
+    private static string Hash(params string[] parts)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (string part in parts)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(part);
+            hash.AppendData(BitConverter.GetBytes(bytes.Length));
+            hash.AppendData(bytes);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static SortedDictionary<string, string> CollectKernelFiles(IReadOnlyDictionary<string, string> extra)

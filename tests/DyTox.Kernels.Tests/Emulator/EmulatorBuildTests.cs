@@ -39,17 +39,31 @@ public class EmulatorBuildTests
     public void CompileErrorsCarryTheCompilerOutput()
     {
         _ = EmulatorFixture.Driver;
-        var broken = new Dictionary<string, string> { ["emu_broken.cu"] = "extern \"C\" __global__ void broken(float* x) { x[0] = undefined_name; }\n" };
-        string cache = Path.Combine(Path.GetTempPath(), "dytox-emu-test-" + Guid.NewGuid().ToString("N"));
-        try
+        // Unique text, so the object cache cannot know it; every other object comes from the cache.
+        var broken = new Dictionary<string, string>
         {
-            var e = Assert.Throws<EmulatorException>(() => new EmulatorDriver(new EmulatorOptions { ExtraSources = broken, CacheDirectory = cache }))!;
-            Assert.That(e.Message, Does.Contain("undefined_name").And.Contain("emu_broken.cu"));
-        }
-        finally
+            ["emu_broken.cu"] = $"// {Guid.NewGuid()}\nextern \"C\" __global__ void broken(float* x) {{ x[0] = undefined_name; }}\n",
+        };
+        var e = Assert.Throws<EmulatorException>(() => new EmulatorDriver(new EmulatorOptions { ExtraSources = broken }))!;
+        Assert.That(e.Message, Does.Contain("undefined_name").And.Contain("emu_broken.cu"));
+    }
+
+    [Test]
+    public void AddingAKernelFileReusesTheOtherObjects()
+    {
+        _ = EmulatorFixture.Driver;
+        var sources = new Dictionary<string, string>(EmulatorFixture.TestSources())
         {
-            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
-        }
+            ["emu_extra.cu"] = $"// {Guid.NewGuid()}\nextern \"C\" __global__ void emu_extra(float* x) {{ x[threadIdx.x] = 2.f * threadIdx.x; }}\n",
+        };
+        using var d = new EmulatorDriver(new EmulatorOptions { ExtraSources = sources });
+        Assert.That(d.LoadedFromCache, Is.False);
+        TestContext.Out.WriteLine($"Incremental build with one new kernel file: {d.BuildTime.TotalSeconds:F1} s");
+        using var x = new DeviceArray<float>(d, 32);
+        d.Launch("emu_extra.cu", "emu_extra", new(1), new(32), 0, x);
+        Assert.That(x.Download(), Is.EqualTo(Enumerable.Range(0, 32).Select(i => 2f * i).ToArray()));
+        // The throwaway library directory is not worth keeping.
+        Directory.Delete(Path.GetDirectoryName(d.LibraryPath)!, recursive: true);
     }
 
     [Test]
