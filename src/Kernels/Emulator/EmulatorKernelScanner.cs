@@ -9,8 +9,9 @@ namespace DyTox.Kernels.Emulator;
 /// </summary>
 public static partial class EmulatorKernelScanner
 {
-    // extern "C" followed by qualifiers that include __global__ (and possibly __launch_bounds__(...)).
-    [GeneratedRegex(@"extern\s*""C""\s+((?:__\w+__(?:\s*\([^()]*\))?\s+)+)void\s+([A-Za-z_]\w*)\s*\(", RegexOptions.CultureInvariant)]
+    // extern "C" followed by qualifiers that include __global__, possibly __launch_bounds__(...) before
+    // or after the return type.
+    [GeneratedRegex(@"extern\s*""C""\s+((?:__\w+__(?:\s*\([^()]*\))?\s+)+)void\s+(?:__launch_bounds__\s*\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(", RegexOptions.CultureInvariant)]
     private static partial Regex KernelDeclaration();
 
     [GeneratedRegex(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline | RegexOptions.CultureInvariant)]

@@ -14,12 +14,13 @@ public class EmulatorBuildTests
             extern "C" __global__ __launch_bounds__(256) void second(const float* __restrict__ x, int n) {}
             extern "C"
             __global__ void third() {}
+            extern "C" __global__ void __launch_bounds__(128, 2) fourth(int n) {}
             __device__ float helper(float v) { return v; }
             extern "C" __device__ void not_a_kernel() {}
             // extern "C" __global__ void commented_out() {}
             /* extern "C" __global__ void also_commented() {} */
             """;
-        Assert.That(EmulatorKernelScanner.FindKernels(source), Is.EqualTo(new[] { "first", "second", "third" }));
+        Assert.That(EmulatorKernelScanner.FindKernels(source), Is.EqualTo(new[] { "first", "second", "third", "fourth" }));
     }
 
     [Test]
