@@ -71,3 +71,14 @@ extern "C" __global__ void emu_neighbour(const float* x, float* out, int with_ba
     if (with_barrier) __syncthreads();
     out[g] = tile[(t + 1) % blockDim.x];
 }
+
+// One warp per row; warps past the last row exit before any collective (uniform per warp), which is
+// allowed: no live lane's mask names them.
+extern "C" __global__ void emu_warp_row_sum(const float* x, float* out, int rows, int cols) {
+    const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5), lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    float s = 0.f;
+    for (int c = lane; c < cols; c += 32) s += x[(size_t)row * cols + c];
+    s = warp_sum(s);
+    if (lane == 0) out[row] = s;
+}
