@@ -73,7 +73,10 @@ struct ThreadView {
 
 extern thread_local const ThreadView* tl_view DYTOX_EMU_EXPORT;
 
-enum class Op : int { None = 0, SyncThreads, SyncWarp, ShflIdx, ShflUp, ShflDown, ShflXor, Ballot, Any, All };
+enum class Op : int {
+    None = 0, SyncThreads, SyncWarp, ShflIdx, ShflUp, ShflDown, ShflXor, Ballot, Any, All,
+    ReduceAdd, ReduceMinSigned, ReduceMaxSigned, ReduceMinUnsigned, ReduceMaxUnsigned, ReduceAnd, ReduceOr, ReduceXor
+};
 
 // Blocks the calling fiber at a warp collective; returns the lane's result (shuffled bits or vote).
 DYTOX_EMU_EXPORT uint64_t warp_collective(const char* file, int line, Op op, unsigned mask, uint64_t value, int arg, int width);
@@ -92,6 +95,14 @@ template <class T> inline T from_bits(uint64_t b) { T v; std::memcpy(&v, &b, siz
 
 template <class T> inline T shfl(const char* f, int l, Op op, unsigned mask, T v, int arg, int width) {
     return from_bits<T>(warp_collective(f, l, op, mask, to_bits(v), arg, width));
+}
+
+// sm_80 warp reductions over 32-bit integers (__reduce_*_sync).
+inline unsigned reduce(const char* f, int l, Op op, unsigned mask, unsigned v) { return (unsigned)warp_collective(f, l, op, mask, v, 0, 32); }
+inline int reduce(const char* f, int l, Op op, unsigned mask, int v) {
+    if (op == Op::ReduceMinUnsigned) op = Op::ReduceMinSigned;
+    if (op == Op::ReduceMaxUnsigned) op = Op::ReduceMaxSigned;
+    return (int)(unsigned)warp_collective(f, l, op, mask, (unsigned)v, 0, 32);
 }
 
 } // namespace dytox_emu
@@ -123,6 +134,12 @@ static inline int dytox_emu_width(int w = 32) { return w; }
 #define __any_sync(mask, p) ((int)::dytox_emu::warp_collective(__FILE__, __LINE__, ::dytox_emu::Op::Any, (mask), (p) ? 1 : 0, 0, 32))
 #define __all_sync(mask, p) ((int)::dytox_emu::warp_collective(__FILE__, __LINE__, ::dytox_emu::Op::All, (mask), (p) ? 1 : 0, 0, 32))
 #define __activemask() (::dytox_emu::active_mask())
+#define __reduce_add_sync(mask, v) ::dytox_emu::reduce(__FILE__, __LINE__, ::dytox_emu::Op::ReduceAdd, (mask), (v))
+#define __reduce_min_sync(mask, v) ::dytox_emu::reduce(__FILE__, __LINE__, ::dytox_emu::Op::ReduceMinUnsigned, (mask), (v))
+#define __reduce_max_sync(mask, v) ::dytox_emu::reduce(__FILE__, __LINE__, ::dytox_emu::Op::ReduceMaxUnsigned, (mask), (v))
+#define __reduce_and_sync(mask, v) ((unsigned)::dytox_emu::reduce(__FILE__, __LINE__, ::dytox_emu::Op::ReduceAnd, (mask), (unsigned)(v)))
+#define __reduce_or_sync(mask, v) ((unsigned)::dytox_emu::reduce(__FILE__, __LINE__, ::dytox_emu::Op::ReduceOr, (mask), (unsigned)(v)))
+#define __reduce_xor_sync(mask, v) ((unsigned)::dytox_emu::reduce(__FILE__, __LINE__, ::dytox_emu::Op::ReduceXor, (mask), (unsigned)(v)))
 
 #define __trap() ::dytox_emu::trap("__trap()", __FILE__, __LINE__)
 #include <cassert>

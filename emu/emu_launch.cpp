@@ -136,6 +136,12 @@ const char* op_name(Op op) {
         case Op::Ballot: return "__ballot_sync";
         case Op::Any: return "__any_sync";
         case Op::All: return "__all_sync";
+        case Op::ReduceAdd: return "__reduce_add_sync";
+        case Op::ReduceMinSigned: case Op::ReduceMinUnsigned: return "__reduce_min_sync";
+        case Op::ReduceMaxSigned: case Op::ReduceMaxUnsigned: return "__reduce_max_sync";
+        case Op::ReduceAnd: return "__reduce_and_sync";
+        case Op::ReduceOr: return "__reduce_or_sync";
+        case Op::ReduceXor: return "__reduce_xor_sync";
         default: return "?";
     }
 }
@@ -338,6 +344,25 @@ int release_warps(Worker& w) {
                     // Reading a lane outside the mask is undefined on the GPU: hand back the NaN pattern.
                     f.result = (m >> src & 1u) ? w.fibers[base + src].value : ~0ull;
                 }
+            } else if (lead.op >= Op::ReduceAdd) {
+                bool first = true;
+                uint32_t acc = 0;
+                for (int q = 0; q < count; ++q) {
+                    if (!(m >> q & 1u)) continue;
+                    const uint32_t v = (uint32_t)w.fibers[base + q].value;
+                    if (first) { acc = v; first = false; continue; }
+                    switch (lead.op) {
+                        case Op::ReduceAdd: acc += v; break;
+                        case Op::ReduceMinSigned: acc = (uint32_t)std::min((int32_t)acc, (int32_t)v); break;
+                        case Op::ReduceMaxSigned: acc = (uint32_t)std::max((int32_t)acc, (int32_t)v); break;
+                        case Op::ReduceMinUnsigned: acc = std::min(acc, v); break;
+                        case Op::ReduceMaxUnsigned: acc = std::max(acc, v); break;
+                        case Op::ReduceAnd: acc &= v; break;
+                        case Op::ReduceOr: acc |= v; break;
+                        default: acc ^= v; break;
+                    }
+                }
+                for (int q = 0; q < count; ++q) if (m >> q & 1u) w.fibers[base + q].result = acc;
             } else if (lead.op != Op::SyncWarp) {
                 unsigned ballot = 0;
                 for (int q = 0; q < count; ++q) if ((m >> q & 1u) && w.fibers[base + q].value) ballot |= 1u << q;

@@ -98,6 +98,23 @@ public class WarpCollectiveTests
     }
 
     [Test]
+    public void WarpReductionsCombineTheWholeWarp()
+    {
+        var d = EmulatorFixture.Driver;
+        int[] v = Enumerable.Range(0, 64).Select(i => (i * 37 % 23) - 11).ToArray();
+        using var input = new DeviceArray<int>(d, v);
+        using var output = new DeviceArray<int>(d, 12);
+        d.Launch(File, "emu_warp_reductions", new(1), new(64), 0, input, output);
+        int[] got = output.Download();
+        for (int w = 0; w < 2; ++w)
+        {
+            int[] lanes = v[(32 * w)..(32 * w + 32)];
+            int[] expected = [lanes.Sum(), lanes.Min(), (int)lanes.Max(x => (uint)x), lanes.Aggregate(-1, (a, x) => a & x), lanes.Aggregate(0, (a, x) => a | x), lanes.Aggregate(0, (a, x) => a ^ x)];
+            Assert.That(got[(6 * w)..(6 * w + 6)], Is.EqualTo(expected), $"warp {w}");
+        }
+    }
+
+    [Test]
     public void BarrierReductionsCountPredicates()
     {
         var d = EmulatorFixture.Driver;

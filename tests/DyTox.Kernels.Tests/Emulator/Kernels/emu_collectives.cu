@@ -82,3 +82,15 @@ extern "C" __global__ void emu_warp_row_sum(const float* x, float* out, int rows
     s = warp_sum(s);
     if (lane == 0) out[row] = s;
 }
+
+// sm_80 warp reductions: out[6w..6w+5] = add, signed min, unsigned max, and, or, xor over each warp.
+extern "C" __global__ void emu_warp_reductions(const int* v, int* out) {
+    const int t = threadIdx.x, w = t >> 5;
+    const int add = __reduce_add_sync(0xffffffffu, v[t]);
+    const int mn = __reduce_min_sync(0xffffffffu, v[t]);
+    const unsigned mx = __reduce_max_sync(0xffffffffu, (unsigned)v[t]);
+    const unsigned a = __reduce_and_sync(0xffffffffu, (unsigned)v[t]);
+    const unsigned o = __reduce_or_sync(0xffffffffu, (unsigned)v[t]);
+    const unsigned x = __reduce_xor_sync(0xffffffffu, (unsigned)v[t]);
+    if ((t & 31) == 0) { out[6 * w] = add; out[6 * w + 1] = mn; out[6 * w + 2] = (int)mx; out[6 * w + 3] = (int)a; out[6 * w + 4] = (int)o; out[6 * w + 5] = (int)x; }
+}
