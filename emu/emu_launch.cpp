@@ -87,6 +87,7 @@ struct Worker {
     std::vector<Fiber> fibers;
     char* stacks = nullptr;             // kMaxThreadsPerBlock × (guard page + stack)
     size_t stack_bytes = 0, stack_stride = 0;
+    int guarded = 0;                    // fibers whose stack already has its guard page
     unsigned char* smem_map = nullptr;  // dynamic shared memory ending at a guard page
     size_t smem_map_len = 0;
     unsigned char* smem_guard = nullptr;
@@ -217,16 +218,23 @@ void release_buffers(Worker& w) {
 }
 
 bool prepare_stacks(Worker& w, size_t stack_bytes, std::string& error) {
-    if (w.stacks && w.stack_bytes == stack_bytes) return true;
+    if (w.stacks && w.stack_bytes == round_up(stack_bytes, page_size())) return true;
     release_buffers(w);
     const size_t page = page_size();
     w.stack_bytes = round_up(stack_bytes, page);
     w.stack_stride = w.stack_bytes + page;
+    w.guarded = 0;
     void* m = mmap(nullptr, w.stack_stride * kMaxThreadsPerBlock, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) { error = "cannot reserve fiber stacks: " + std::string(std::strerror(errno)); return false; }
     w.stacks = (char*)m;
-    for (int i = 0; i < kMaxThreadsPerBlock; ++i) mprotect(w.stacks + i * w.stack_stride, page, PROT_NONE);  // guard below each stack
     return true;
+}
+
+// Guard pages below the stacks of the first n fibers. Added on demand: each one splits the mapping,
+// and memory maps per process are limited (vm.max_map_count), so blocks of 128 threads should not
+// pay for 1024.
+void guard_stacks(Worker& w, int n) {
+    for (; w.guarded < n; ++w.guarded) mprotect(w.stacks + (size_t)w.guarded * w.stack_stride, page_size(), PROT_NONE);
 }
 
 [[noreturn]] void fiber_entry() {
@@ -418,6 +426,7 @@ void run_block(Worker& w, Launch& L, uint32_t linear) {
     const dim3 g = L.grid, b = L.block;
     w.block_idx = uint3{linear % g.x, (linear / g.x) % g.y, linear / (g.x * g.y)};
     const int n = (int)(b.x * b.y * b.z);
+    guard_stacks(w, n);
     w.block_threads = n;
     w.live = n;
     if (w.tls_shared) std::memset(w.tls_shared, kNanByte, w.tls_shared_len);
@@ -527,7 +536,9 @@ bool ensure_workers(std::string& error) {
     Pool& P = pool();
     if (!P.workers.empty()) return true;
     std::call_once(g_signals_once, install_signal_handlers);
-    int n = P.wanted_workers > 0 ? P.wanted_workers : (int)std::max(1u, std::thread::hardware_concurrency());
+    // Default: one worker per core, at most 8 (emulated launches are small; each worker holds up to
+    // 1024 fiber stacks and their guard-page mappings).
+    int n = P.wanted_workers > 0 ? P.wanted_workers : (int)std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
     n = std::min(n, kMaxWorkers);
     const size_t page = page_size();
     for (int i = 0; i < n; ++i) {

@@ -28,7 +28,7 @@ struct Allocation {
 
 constexpr size_t kAlign = 256;
 constexpr size_t kQuarantineMaxBytes = size_t(4) << 30;   // address space only: freed pages are released
-constexpr size_t kQuarantineMaxCount = 16384;
+constexpr size_t kQuarantineMaxCount = 4096;     // one memory map each; maps per process are limited
 
 std::mutex g_mu;
 std::map<uintptr_t, Allocation> g_live;   // by user address

@@ -16,7 +16,7 @@ public sealed record EmulatorOptions
     /// <summary>Seed of <see cref="EmulatorSchedule.Random"/>.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>OS threads that run blocks; 0 means one per processor. Fixed once the library has launched.</summary>
+    /// <summary>OS threads that run blocks; 0 means one per processor (at most 8). Fixed once the library has launched.</summary>
     public int WorkerThreads { get; init; }
 
     /// <summary>Stack size of each fiber (CUDA thread), 16 KiB … 8 MiB; a guard page below catches overflow.</summary>
