@@ -1,0 +1,121 @@
+using System.Numerics;
+using DyTox.Kernels.Runtime;
+
+namespace DyTox.Kernels.Emulator;
+
+/// <summary>
+/// cuBLAS routed to the CPU (engine guide §9.4): row-major C = alpha·op(A)·op(B) + beta·C, strided
+/// batched, on emulator device memory (host addresses). Operand extents are checked against the live
+/// allocations first, so a wrong lda, stride or swapped m/n fails here as it would corrupt memory on a
+/// GPU. beta = 0 never reads C (as cuBLAS), which matters because fresh buffers hold NaN.
+/// </summary>
+internal sealed unsafe class EmulatorBlas(EmulatorDriver driver) : IDeviceBlas
+{
+    /// <summary>Recorded for parity with cuBLAS; the CPU GEMM always computes in full fp32.</summary>
+    public bool AllowTf32 { get; set; }
+
+    public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+                      ulong a, int lda, long strideA,
+                      ulong b, int ldb, long strideB,
+                      float beta, ulong c, int ldc, long strideC, int batchCount = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchCount);
+        // Row-major storage: A is m×k (k×m when transposed), B is k×n (n×k), C is m×n.
+        int aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
+        if (lda < Math.Max(1, aCols)) throw new ArgumentOutOfRangeException(nameof(lda), lda, $"lda must be at least {aCols} (columns of A as stored, transA={transA}).");
+        if (ldb < Math.Max(1, bCols)) throw new ArgumentOutOfRangeException(nameof(ldb), ldb, $"ldb must be at least {bCols} (columns of B as stored, transB={transB}).");
+        if (ldc < Math.Max(1, n)) throw new ArgumentOutOfRangeException(nameof(ldc), ldc, $"ldc must be at least n = {n}.");
+        if (batchCount > 1 && (strideA < 0 || strideB < 0 || strideC < 0))
+            throw new ArgumentOutOfRangeException(nameof(batchCount), "Batch strides must be non-negative.");
+        if (m == 0 || n == 0) return;
+        if (batchCount > 1 && strideC < (long)(m - 1) * ldc + n)
+            throw new ArgumentOutOfRangeException(nameof(strideC), strideC, "strideC is smaller than one C matrix, so batches would overlap.");
+
+        if (k > 0 && alpha != 0)
+        {
+            driver.CheckRange(a, Extent(aRows, aCols, lda, strideA, batchCount), "Sgemm operand A");
+            driver.CheckRange(b, Extent(bRows, bCols, ldb, strideB, batchCount), "Sgemm operand B");
+        }
+        driver.CheckRange(c, Extent(m, n, ldc, strideC, batchCount), "Sgemm operand C");
+        driver.Synchronize();
+
+        for (int batch = 0; batch < batchCount; ++batch)
+        {
+            Gemm(transA, transB, m, n, k, alpha,
+                 (float*)a + batch * strideA, lda,
+                 (float*)b + batch * strideB, ldb,
+                 beta, (float*)c + batch * strideC, ldc);
+        }
+    }
+
+    private static long Extent(int rows, int cols, int ld, long stride, int batches) =>
+        rows == 0 || cols == 0 ? 0 : 4L * ((batches - 1) * stride + (long)(rows - 1) * ld + cols);
+
+    /// <summary>
+    /// One row-major fp32 GEMM. The inner loops run along contiguous rows (axpy over rows of B, or dot
+    /// products with rows of B when it is transposed), vectorised with <see cref="Vector{T}"/>; rows of C
+    /// are independent and spread over the processors when the product is large. This is the single place
+    /// a faster CPU GEMM plugs in.
+    /// </summary>
+    private static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
+                             float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        long work = (long)m * n * k;
+        if (work < 1 << 20 || m == 1)
+        {
+            float[] scratch = new float[n + k];
+            for (int i = 0; i < m; ++i) GemmRow(transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc, i, scratch);
+            return;
+        }
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
+        Parallel.For(0, m, () => new float[n + k],
+            (i, _, scratch) => { GemmRow(transA, transB, n, k, alpha, (float*)pa, lda, (float*)pb, ldb, beta, (float*)pc, ldc, i, scratch); return scratch; },
+            _ => { });
+    }
+
+    private static void GemmRow(bool transA, bool transB, int n, int k, float alpha, float* a, int lda,
+                                float* b, int ldb, float beta, float* c, int ldc, int i, float[] scratch)
+    {
+        fixed (float* s = scratch)
+        {
+            float* acc = s, aRow = s + n;
+            // Row i of op(A), gathered contiguously.
+            for (int p = 0; p < k; ++p) aRow[p] = transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
+            if (transB)
+            {
+                for (int j = 0; j < n; ++j) acc[j] = Dot(aRow, b + (long)j * ldb, k);
+            }
+            else
+            {
+                new Span<float>(acc, n).Clear();
+                for (int p = 0; p < k; ++p) Axpy(aRow[p], b + (long)p * ldb, acc, n);
+            }
+            float* cRow = c + (long)i * ldc;
+            if (beta == 0f) for (int j = 0; j < n; ++j) cRow[j] = alpha * acc[j];
+            else for (int j = 0; j < n; ++j) cRow[j] = alpha * acc[j] + beta * cRow[j];
+        }
+    }
+
+    private static float Dot(float* x, float* y, int len)
+    {
+        int j = 0;
+        var sum = Vector<float>.Zero;
+        for (; j <= len - Vector<float>.Count; j += Vector<float>.Count)
+            sum += Vector.Load(x + j) * Vector.Load(y + j);
+        float total = Vector.Sum(sum);
+        for (; j < len; ++j) total += x[j] * y[j];
+        return total;
+    }
+
+    private static void Axpy(float s, float* x, float* y, int len)
+    {
+        int j = 0;
+        var vs = new Vector<float>(s);
+        for (; j <= len - Vector<float>.Count; j += Vector<float>.Count)
+            (Vector.Load(y + j) + vs * Vector.Load(x + j)).Store(y + j);
+        for (; j < len; ++j) y[j] += s * x[j];
+    }
+}
