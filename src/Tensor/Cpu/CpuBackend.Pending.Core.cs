@@ -4,22 +4,6 @@ namespace DyTox.Tensor.Cpu;
 // own family file when implemented; this file is deleted when empty.
 public sealed partial class CpuBackend
 {
-    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor destination) => throw new NotImplementedException();
-    public void Unary(UnaryOp op, Tensor x, Tensor destination) => throw new NotImplementedException();
-    public void UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor dy, Tensor dx) => throw new NotImplementedException();
-    public void Affine(Tensor x, double alpha, double beta, Tensor destination) => throw new NotImplementedException();
-    public void Axpy(double alpha, Tensor x, Tensor y) => throw new NotImplementedException();
-    public void SumToShape(Tensor source, Tensor destination) => throw new NotImplementedException();
-    public void Reduce(ReduceOp op, Tensor x, int axis, Tensor destination) => throw new NotImplementedException();
-    public void ArgMax(Tensor x, int axis, Tensor indices) => throw new NotImplementedException();
-    public void SumAll(Tensor x, Tensor destination) => throw new NotImplementedException();
-    public void MatMul(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, double alpha = 1, double beta = 0) => throw new NotImplementedException();
-    public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y) => throw new NotImplementedException();
-    public void LinearBackward(Tensor dy, Tensor x, Tensor weight, Tensor? dx, Tensor? dWeight, Tensor? dBias) => throw new NotImplementedException();
-    public void Softmax(Tensor x, Tensor y) => throw new NotImplementedException();
-    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx) => throw new NotImplementedException();
-    public void LogSoftmax(Tensor x, Tensor y) => throw new NotImplementedException();
-    public void LogSoftmaxBackward(Tensor y, Tensor dy, Tensor dx) => throw new NotImplementedException();
     public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor rstd) => throw new NotImplementedException();
     public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dGamma, Tensor dBeta) => throw new NotImplementedException();
     public void L2Normalize(Tensor x, double eps, Tensor y) => throw new NotImplementedException();
@@ -36,5 +20,4 @@ public sealed partial class CpuBackend
     public void KnowledgeDistillationBackward(Tensor studentLogits, Tensor teacherLogits, double temperature, double gradScale, Tensor dStudent) => throw new NotImplementedException();
     public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper hyper) => throw new NotImplementedException();
     public void SgdStep(Tensor param, Tensor grad, Tensor? momentumBuffer, SgdHyper hyper) => throw new NotImplementedException();
-    public void SumOfSquares(Tensor x, Tensor destination) => throw new NotImplementedException();
 }
