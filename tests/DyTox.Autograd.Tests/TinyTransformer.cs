@@ -54,46 +54,63 @@ internal sealed class TinyTransformer : Module
         base.Dispose();
     }
 
+    /// <summary>A ConViT/DyTox SAB with the reference parameter names (norm1, attn.{gating_param, qk, v, proj,
+    /// pos_proj}, norm2, mlp.{fc1, fc2}).</summary>
     internal sealed class GpsaBlock : Module
     {
-        private readonly int heads;
-
         public GpsaBlock(int dim, int heads, ParameterOptions o, Rng rng, double dropPath)
         {
-            this.heads = heads;
             var init = LinearInit.TruncNormal(0.02);
             Norm1 = RegisterModule("norm1", new LayerNorm(dim, o));
-            Gates = RegisterParameter("gating_param", o.Create(heads));
-            Init.Ones(Gates.Value);
-            Qk = RegisterModule("qk", new Linear(dim, 2 * dim, o, rng, bias: false, init));
-            V = RegisterModule("v", new Linear(dim, dim, o, rng, bias: false, init));
-            Proj = RegisterModule("proj", new Linear(dim, dim, o, rng, bias: true, init));
-            PosProj = RegisterModule("pos_proj", new Linear(3, heads, o, rng, bias: true, init));
+            Attn = RegisterModule("attn", new GpsaAttention(dim, heads, o, rng));
             Norm2 = RegisterModule("norm2", new LayerNorm(dim, o));
-            Mlp = RegisterModule("mlp", new Mlp(dim, 2 * dim, dim, o, rng, init));
+            Mlp = RegisterModule("mlp", new Mlp(dim, 4 * dim, dim, o, rng, init));
             DropPath = RegisterModule("drop_path", new DropPath(dropPath, rng.Fork("drop_path")));
         }
 
         public LayerNorm Norm1 { get; }
-        public Parameter Gates { get; }
-        public Linear Qk { get; }
-        public Linear V { get; }
-        public Linear Proj { get; }
-        public Linear PosProj { get; }
+        public GpsaAttention Attn { get; }
         public LayerNorm Norm2 { get; }
         public Mlp Mlp { get; }
         public DropPath DropPath { get; }
 
         public Variable Forward(Variable x, Tensor.Tensor relative)
         {
-            var z = Norm1.Forward(x);
-            double scale = 1 / Math.Sqrt(x.Size(-1) / heads);
-            var attn = F.Gpsa(Qk.Forward(z), V.Forward(z), PosProj.Weight, PosProj.Bias!, Gates, relative, heads, scale);
-            x = F.Add(x, DropPath.Forward(Proj.Forward(attn)));
+            x = F.Add(x, DropPath.Forward(Attn.Forward(Norm1.Forward(x), relative)));
             return F.Add(x, DropPath.Forward(Mlp.Forward(Norm2.Forward(x))));
         }
     }
 
+    internal sealed class GpsaAttention : Module
+    {
+        private readonly int heads;
+
+        public GpsaAttention(int dim, int heads, ParameterOptions o, Rng rng)
+        {
+            this.heads = heads;
+            var init = LinearInit.TruncNormal(0.02);
+            Gates = RegisterParameter("gating_param", o.Create(heads));
+            Init.Ones(Gates.Value);
+            Qk = RegisterModule("qk", new Linear(dim, 2 * dim, o, rng, bias: false, init));
+            V = RegisterModule("v", new Linear(dim, dim, o, rng, bias: false, init));
+            Proj = RegisterModule("proj", new Linear(dim, dim, o, rng, bias: true, init));
+            PosProj = RegisterModule("pos_proj", new Linear(3, heads, o, rng, bias: true, init));
+        }
+
+        public Parameter Gates { get; }
+        public Linear Qk { get; }
+        public Linear V { get; }
+        public Linear Proj { get; }
+        public Linear PosProj { get; }
+
+        public Variable Forward(Variable z, Tensor.Tensor relative)
+        {
+            double scale = 1 / Math.Sqrt(z.Size(-1) / heads);
+            return Proj.Forward(F.Gpsa(Qk.Forward(z), V.Forward(z), PosProj.Weight, PosProj.Bias!, Gates, relative, heads, scale));
+        }
+    }
+
+    /// <summary>A CaiT/DyTox TAB with the reference parameter names (norm1, attn.{q, k, v, proj}, norm2, mlp).</summary>
     internal sealed class TaskBlock : Module
     {
         private readonly int heads;
@@ -103,20 +120,14 @@ internal sealed class TinyTransformer : Module
             this.heads = heads;
             var init = LinearInit.TruncNormal(0.02);
             Norm1 = RegisterModule("norm1", new LayerNorm(dim, o));
-            Q = RegisterModule("q", new Linear(dim, dim, o, rng, bias: false, init));
-            K = RegisterModule("k", new Linear(dim, dim, o, rng, bias: false, init));
-            V = RegisterModule("v", new Linear(dim, dim, o, rng, bias: false, init));
-            Proj = RegisterModule("proj", new Linear(dim, dim, o, rng, bias: true, init));
+            Attn = RegisterModule("attn", new ClassAttention(dim, o, rng));
             Norm2 = RegisterModule("norm2", new LayerNorm(dim, o));
-            Mlp = RegisterModule("mlp", new Mlp(dim, 2 * dim, dim, o, rng, init));
+            Mlp = RegisterModule("mlp", new Mlp(dim, 4 * dim, dim, o, rng, init));
             DropPath = RegisterModule("drop_path", new DropPath(dropPath, rng.Fork("drop_path")));
         }
 
         public LayerNorm Norm1 { get; }
-        public Linear Q { get; }
-        public Linear K { get; }
-        public Linear V { get; }
-        public Linear Proj { get; }
+        public ClassAttention Attn { get; }
         public LayerNorm Norm2 { get; }
         public Mlp Mlp { get; }
         public DropPath DropPath { get; }
@@ -128,12 +139,29 @@ internal sealed class TinyTransformer : Module
             var z = Norm1.Forward(F.Concat(1, token, patches));
             var zt = F.Slice(z, 1, 0, 1);
             var zp = F.Slice(z, 1, 1, n);
-            var q = F.Reshape(Q.Forward(zt), 1, b, d);
-            var kt = F.Reshape(K.Forward(zt), 1, b, d);
-            var vt = F.Reshape(V.Forward(zt), 1, b, d);
-            var o = F.TaskAttention(q, kt, vt, K.Forward(zp), V.Forward(zp), heads, 1 / Math.Sqrt(d / heads));
-            var u = F.Add(token, DropPath.Forward(F.Reshape(Proj.Forward(o), b, 1, d)));
+            var q = F.Reshape(Attn.Q.Forward(zt), 1, b, d);
+            var kt = F.Reshape(Attn.K.Forward(zt), 1, b, d);
+            var vt = F.Reshape(Attn.V.Forward(zt), 1, b, d);
+            var o = F.TaskAttention(q, kt, vt, Attn.K.Forward(zp), Attn.V.Forward(zp), heads, 1 / Math.Sqrt(d / heads));
+            var u = F.Add(token, DropPath.Forward(F.Reshape(Attn.Proj.Forward(o), b, 1, d)));
             return F.Add(u, DropPath.Forward(Mlp.Forward(Norm2.Forward(u))));
         }
+    }
+
+    internal sealed class ClassAttention : Module
+    {
+        public ClassAttention(int dim, ParameterOptions o, Rng rng)
+        {
+            var init = LinearInit.TruncNormal(0.02);
+            Q = RegisterModule("q", new Linear(dim, dim, o, rng, bias: false, init));
+            K = RegisterModule("k", new Linear(dim, dim, o, rng, bias: false, init));
+            V = RegisterModule("v", new Linear(dim, dim, o, rng, bias: false, init));
+            Proj = RegisterModule("proj", new Linear(dim, dim, o, rng, bias: true, init));
+        }
+
+        public Linear Q { get; }
+        public Linear K { get; }
+        public Linear V { get; }
+        public Linear Proj { get; }
     }
 }
