@@ -59,6 +59,23 @@ public class TapeTests
     }
 
     [Test]
+    public void BackwardLeavesLaterGraphsAndRejectsAConsumedGraph()
+    {
+        var x = Leaf(rng, [3]);
+        var first = F.SumAll(F.Square(x));
+        var second = F.SumAll(F.Scale(x, 4));
+        Assert.That(Tape.Current.Count, Is.EqualTo(4));
+        Tape.Backward(first);
+        Assert.That(Tape.Current.Count, Is.EqualTo(2), "the second graph was recorded after the first loss");
+        Tape.Backward(second);
+        Assert.That(Tape.Current.Count, Is.Zero);
+        var expected = x.Value.ToArray<double>().Select(v => 2 * v + 4).ToArray();
+        Assert.That(x.Grad!.ToArray<double>(), Is.EqualTo(expected).Within(1e-15));
+        var ex = Assert.Throws<InvalidOperationException>(() => Tape.Backward(first));
+        Assert.That(ex!.Message, Does.Contain("already consumed"));
+    }
+
+    [Test]
     public void ParameterGradientsAccumulateAcrossBackwardCallsUntilZeroGrad()
     {
         var w = new Parameter(TensorScope.Unscoped(() => Values(new Rng(1), [2, 3])));

@@ -34,6 +34,9 @@ public class Variable : IDisposable
 
     public bool IsLeaf => GradFn is null;
 
+    /// <summary>True once the node that produced this variable was run or dropped by the tape.</summary>
+    public bool GraphReleased { get; internal set; }
+
     /// <summary>Whether gradients flow into this variable. Settable on leaves only.</summary>
     public bool RequiresGrad
     {
