@@ -45,6 +45,11 @@ public class GradCheckTests
         AssertGradients(() => F.Binary(op, a, b), [a, b]);
         var c = Leaf(rng, [7], low: 0.5, high: 2);
         AssertGradients(() => F.Binary(op, c, a), [c, a]);
+        // One operand already has the output's shape (its gradient may reuse dy), the other is broadcast.
+        var full = Leaf(rng, [3, 5, 7], low: 0.5, high: 2);
+        AssertGradients(() => F.Binary(op, full, b), [full, b]);
+        AssertGradients(() => F.Binary(op, b, full), [b, full]);
+        if (op is BinaryOp.Add or BinaryOp.Mul) AssertGradients(() => F.Binary(op, full, full), [full]); // x−x and x/x are constant
     }
 
     [Test]
@@ -296,5 +301,28 @@ public class GradCheckTests
             var z = F.Add(F.Mul(y, x), F.Gelu(x));
             return F.Sub(F.Softmax(z), F.Scale(x, 0.5));
         }, [x, w]);
+    }
+}
+
+public class GradCheckSelfTests
+{
+    [Test]
+    public void DetectsAWrongGradient()
+    {
+        using var scope = TensorScope.Begin();
+        var x = TestSupport.Leaf(new Rng(3), [4, 5], low: 0.5, high: 1.5);
+        // x ⊙ detach(x): the tape sees only one factor, so the analytic gradient is half the true one.
+        var results = GradCheck.Check(() => F.Mul(x, x.Detach()), [x], new Rng(4));
+        Assert.That(results[0].RelativeError, Is.GreaterThan(0.3), results[0].ToString());
+    }
+
+    [Test]
+    public void SamplesLargeInputsAndReportsTightErrors()
+    {
+        using var scope = TensorScope.Begin();
+        var x = TestSupport.Leaf(new Rng(3), [40, 30]);
+        var results = GradCheck.Check(() => F.Gelu(x), [x], new Rng(4), maxElementsPerInput: 50);
+        Assert.That(results[0].CheckedElements, Is.EqualTo(50));
+        Assert.That(results[0].RelativeError, Is.LessThan(1e-8), results[0].ToString());
     }
 }

@@ -38,6 +38,7 @@ internal static class TestSupport
         Assert.That(results, Is.Not.Empty, "no input requires gradients");
         foreach (var r in results)
         {
+            TestContext.Out.WriteLine(r);
             Assert.That(r.MaxAnalytic, Is.GreaterThan(0), $"analytic gradient is identically zero: {r}");
             Assert.That(r.RelativeError, Is.LessThan(threshold), r.ToString());
         }
