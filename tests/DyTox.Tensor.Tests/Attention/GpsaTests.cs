@@ -111,7 +111,7 @@ public class GpsaTests
         for (int k = 0; k < wide64.Length; k++)
         {
             Assert.That(RelativeError(narrow64[k], wide64[k]), Is.LessThan(1e-13), $"{GpsaProblem.OutputNames[k]} float64");
-            Assert.That(RelativeError(narrow32[k], wide32[k]), Is.LessThan(16 * DType.Float32.Epsilon()), $"{GpsaProblem.OutputNames[k]} float32");
+            Assert.That(RelativeError(narrow32[k], wide32[k]), Is.LessThan(64 * DType.Float32.Epsilon()), $"{GpsaProblem.OutputNames[k]} float32 (different summation orders)");
         }
     }
 

@@ -58,14 +58,8 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                 T sigma = Sigmoid(((T*)gAddr)[h]), keep = T.One - sigma;
                 nint plane = ((nint)b * heads + h) * n * n;
                 for (int i = 0; i < n; i++)
-                {
-                    var cRow = new Span<T>((T*)cAddr + plane + (nint)i * n, n);
-                    var aRow = new Span<T>((T*)aAddr + plane + (nint)i * n, n);
-                    var pRow = new ReadOnlySpan<T>((T*)posAddr + ((nint)h * n + i) * n, n);
-                    RowMath.Softmax(new ReadOnlySpan<T>(scores + (nint)i * np, n), cRow);
-                    T rowSum = RowMath.Mix(cRow, pRow, keep, sigma, aRow);
-                    TensorPrimitives.Divide(aRow, rowSum, aRow);
-                }
+                    GpsaRows<T, TVec, TOps>.Forward(scores + (nint)i * np, (T*)posAddr + ((nint)h * n + i) * n,
+                                                    (T*)cAddr + plane + (nint)i * n, (T*)aAddr + plane + (nint)i * n, n, keep, sigma);
 
                 PackedGemm<T, TVec, TOps>.Multiply((T*)aAddr + plane, n, 1, vp, dp, o, dp, n, dp / w, n, T.One);
                 HeadPacking.UnpackRows(o, dp, n, d, (T*)oAddr + (nint)b * n * dim + h * d, dim);
@@ -80,8 +74,8 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
     {
         int n = dims.Tokens, d = dims.HeadDim, heads = dims.Heads, dim = dims.Dim, batch = dims.Batch;
         int w = TOps.Count, np = HeadPacking.Padded(n, w), dp = HeadPacking.Padded(d, w);
-        // Scratch: Vᵀ [d, np], dO [n, dp], K [n, dp], Q [n, dp], dA/dS [n, np], head result [n, dp], row temp [np].
-        int scratch = d * np + 4 * n * dp + n * np + np;
+        // Scratch: Vᵀ [d, np], dO [n, dp], K [n, dp], Q [n, dp], dA/dS [n, np], head result [n, dp].
+        int scratch = d * np + 4 * n * dp + n * np;
         nint dOutAddr = (nint)dOut, qkAddr = (nint)qk, vAddr = (nint)v, posAddr = (nint)pos, gAddr = (nint)gates;
         nint cAddr = (nint)content, aAddr = (nint)attn, dqkAddr = (nint)dqk, dvAddr = (nint)dv;
         nint dPosAddr = (nint)dPosPartial, dGateAddr = (nint)dGatePartial;
@@ -90,10 +84,12 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
             int chunk = item / heads, h = item % heads;
             T sigma = Sigmoid(((T*)gAddr)[h]), keep = T.One - sigma;
             T* dPos = (T*)dPosAddr + ((nint)chunk * heads + h) * n * n;
-            T gateSum = T.Zero;
+            // Σ dmix∘(pos − content) over the chunk: lane-wise accumulator plus the rows' scalar tails.
+            TVec gateAcc = TOps.Zero;
+            T gateTail = T.Zero;
             fixed (T* s0 = buffer)
             {
-                T* vt = s0, dop = vt + d * np, kp = dop + n * dp, qp = kp + n * dp, ds = qp + n * dp, r = ds + n * np, tmp = r + n * dp;
+                T* vt = s0, dop = vt + d * np, kp = dop + n * dp, qp = kp + n * dp, ds = qp + n * dp, r = ds + n * np;
                 int first = chunk * GpsaDims.SamplesPerChunk, last = Math.Min(batch, first + GpsaDims.SamplesPerChunk);
                 for (int b = first; b < last; b++)
                 {
@@ -114,32 +110,9 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                     PackedGemm<T, TVec, TOps>.Multiply(dO, dim, 1, vt, np, ds, np, n, np / w, d, T.One);
 
                     for (int i = 0; i < n; i++)
-                    {
-                        var aRow = new ReadOnlySpan<T>(a + (nint)i * n, n);
-                        var cRow = new ReadOnlySpan<T>(c + (nint)i * n, n);
-                        var pRow = new ReadOnlySpan<T>((T*)posAddr + ((nint)h * n + i) * n, n);
-                        var dRow = new Span<T>(ds + (nint)i * np, n);
-                        var t = new Span<T>(tmp, n);
-                        var dPosRow = new Span<T>(dPos + (nint)i * n, n);
-
-                        // The forward's row sum, recomputed with the same operations (same bits).
-                        T rowSum = RowMath.Mix(cRow, pRow, keep, sigma, t);
-                        // attn = mix / s  ⇒  dmix = (dA − Σ dA∘attn) / s.
-                        T dot = TensorPrimitives.Dot(dRow, aRow);
-                        TensorPrimitives.Subtract(dRow, dot, dRow);
-                        TensorPrimitives.Divide(dRow, rowSum, dRow);
-                        // dpos += σ·dmix (the chunk's first sample assigns).
-                        if (b == first) TensorPrimitives.Multiply(dRow, sigma, dPosRow);
-                        else TensorPrimitives.MultiplyAdd(dRow, sigma, dPosRow, dPosRow);
-                        // dσ += Σ dmix∘(pos − content).
-                        TensorPrimitives.Subtract(pRow, cRow, t);
-                        gateSum += TensorPrimitives.Dot(dRow, t);
-                        // dcontent = (1−σ)·dmix; softmax backward into dS (in place over dA).
-                        TensorPrimitives.Multiply(dRow, keep, t);
-                        T cdot = TensorPrimitives.Dot(t, cRow);
-                        TensorPrimitives.Subtract(t, cdot, t);
-                        TensorPrimitives.Multiply(t, cRow, dRow);
-                    }
+                        GpsaRows<T, TVec, TOps>.Backward(ds + (nint)i * np, a + (nint)i * n, c + (nint)i * n,
+                                                         (T*)posAddr + ((nint)h * n + i) * n, dPos + (nint)i * n, b == first, n,
+                                                         keep, sigma, ref gateAcc, ref gateTail);
 
                     // dQ = scale·dS·K ; dK = scale·dSᵀ·Q.
                     PackedGemm<T, TVec, TOps>.Multiply(ds, np, 1, kp, dp, r, dp, n, dp / w, n, scale);
@@ -148,7 +121,7 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                     HeadPacking.UnpackRows(r, dp, n, d, (T*)dqkAddr + (nint)b * n * 2 * dim + dim + h * d, 2 * dim);
                 }
             }
-            ((T*)dGateAddr)[chunk * heads + h] = gateSum;
+            ((T*)dGateAddr)[chunk * heads + h] = TOps.Sum(gateAcc) + gateTail;
         });
     }
 
