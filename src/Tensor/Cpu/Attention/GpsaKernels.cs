@@ -51,7 +51,7 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                 T* qkB = (T*)qkAddr + (nint)b * n * 2 * dim;
                 T* q = qkB + h * d, k = qkB + dim + h * d;
                 HeadPacking.PackTransposed(k, 2 * dim, n, d, kt, np);
-                HeadPacking.PackRows((T*)vAddr + (nint)b * n * dim + h * d, dim, n, d, vp, dp);
+                T* vB = HeadPacking.RowOperand((T*)vAddr + (nint)b * n * dim + h * d, dim, n, d, vp, dp, out nint ldv);
 
                 PackedGemm<T, TVec, TOps>.Multiply(q, 2 * dim, 1, kt, np, scores, np, n, np / w, d, scale);
 
@@ -61,8 +61,11 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                     GpsaRows<T, TVec, TOps>.Forward(scores + (nint)i * np, (T*)posAddr + ((nint)h * n + i) * n,
                                                     (T*)cAddr + plane + (nint)i * n, (T*)aAddr + plane + (nint)i * n, n, keep, sigma);
 
-                PackedGemm<T, TVec, TOps>.Multiply((T*)aAddr + plane, n, 1, vp, dp, o, dp, n, dp / w, n, T.One);
-                HeadPacking.UnpackRows(o, dp, n, d, (T*)oAddr + (nint)b * n * dim + h * d, dim);
+                // out = attn·V, straight into the output's columns of head h when d is a whole number of registers.
+                T* outHead = (T*)oAddr + (nint)b * n * dim + h * d;
+                bool direct = d == dp;
+                PackedGemm<T, TVec, TOps>.Multiply((T*)aAddr + plane, n, 1, vB, ldv, direct ? outHead : o, direct ? dim : dp, n, dp / w, n, T.One);
+                if (!direct) HeadPacking.UnpackRows(o, dp, n, d, outHead, dim);
             }
         });
     }
@@ -96,15 +99,18 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                     T* qkB = (T*)qkAddr + (nint)b * n * 2 * dim;
                     T* dO = (T*)dOutAddr + (nint)b * n * dim + h * d;
                     HeadPacking.PackTransposed((T*)vAddr + (nint)b * n * dim + h * d, dim, n, d, vt, np);
-                    HeadPacking.PackRows(dO, dim, n, d, dop, dp);
-                    HeadPacking.PackRows(qkB + dim + h * d, 2 * dim, n, d, kp, dp);
-                    HeadPacking.PackRows(qkB + h * d, 2 * dim, n, d, qp, dp);
+                    T* dOB = HeadPacking.RowOperand(dO, dim, n, d, dop, dp, out nint lddo);
+                    T* kB = HeadPacking.RowOperand(qkB + dim + h * d, 2 * dim, n, d, kp, dp, out nint ldk);
+                    T* qB = HeadPacking.RowOperand(qkB + h * d, 2 * dim, n, d, qp, dp, out nint ldq);
                     nint plane = ((nint)b * heads + h) * n * n;
                     T* a = (T*)aAddr + plane, c = (T*)cAddr + plane;
+                    bool direct = d == dp;
+                    T* dvHead = (T*)dvAddr + (nint)b * n * dim + h * d;
+                    T* dqHead = (T*)dqkAddr + (nint)b * n * 2 * dim + h * d, dkHead = dqHead + dim;
 
                     // dV = attnᵀ·dO (A read transposed through its strides).
-                    PackedGemm<T, TVec, TOps>.Multiply(a, 1, n, dop, dp, r, dp, n, dp / w, n, T.One);
-                    HeadPacking.UnpackRows(r, dp, n, d, (T*)dvAddr + (nint)b * n * dim + h * d, dim);
+                    PackedGemm<T, TVec, TOps>.Multiply(a, 1, n, dOB, lddo, direct ? dvHead : r, direct ? dim : dp, n, dp / w, n, T.One);
+                    if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dvHead, dim);
 
                     // dA = dO·Vᵀ.
                     PackedGemm<T, TVec, TOps>.Multiply(dO, dim, 1, vt, np, ds, np, n, np / w, d, T.One);
@@ -115,10 +121,10 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                                                          keep, sigma, ref gateAcc, ref gateTail);
 
                     // dQ = scale·dS·K ; dK = scale·dSᵀ·Q.
-                    PackedGemm<T, TVec, TOps>.Multiply(ds, np, 1, kp, dp, r, dp, n, dp / w, n, scale);
-                    HeadPacking.UnpackRows(r, dp, n, d, (T*)dqkAddr + (nint)b * n * 2 * dim + h * d, 2 * dim);
-                    PackedGemm<T, TVec, TOps>.Multiply(ds, 1, np, qp, dp, r, dp, n, dp / w, n, scale);
-                    HeadPacking.UnpackRows(r, dp, n, d, (T*)dqkAddr + (nint)b * n * 2 * dim + dim + h * d, 2 * dim);
+                    PackedGemm<T, TVec, TOps>.Multiply(ds, np, 1, kB, ldk, direct ? dqHead : r, direct ? 2 * dim : dp, n, dp / w, n, scale);
+                    if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dqHead, 2 * dim);
+                    PackedGemm<T, TVec, TOps>.Multiply(ds, 1, np, qB, ldq, direct ? dkHead : r, direct ? 2 * dim : dp, n, dp / w, n, scale);
+                    if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dkHead, 2 * dim);
                 }
             }
             ((T*)dGateAddr)[chunk * heads + h] = TOps.Sum(gateAcc) + gateTail;
