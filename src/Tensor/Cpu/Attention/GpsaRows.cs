@@ -38,9 +38,11 @@ internal static unsafe class GpsaRows<T, TVec, TOps>
         T sum = TOps.Sum(acc);
         for (; i < n; i++) sum += content[i] = T.Exp(scores[i] - max);
 
-        TVec total = TOps.Splat(sum);
-        for (i = 0; i + w <= n; i += w) TOps.Store(TOps.Divide(TOps.Load(content + i), total), content + i);
-        for (; i < n; i++) content[i] /= sum;
+        // Normalise by multiplying with the reciprocal (one division per row instead of one per element).
+        T inverse = T.One / sum;
+        TVec inv = TOps.Splat(inverse);
+        for (i = 0; i + w <= n; i += w) TOps.Store(TOps.Multiply(TOps.Load(content + i), inv), content + i);
+        for (; i < n; i++) content[i] *= inverse;
 
         T rowSum = MixRow(content, pos, n, keep, sigma, attn);
         TVec rs = TOps.Splat(rowSum);
