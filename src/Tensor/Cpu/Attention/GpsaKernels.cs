@@ -16,8 +16,9 @@ internal readonly record struct GpsaDims(int Batch, int Tokens, int Dim, int Hea
 }
 
 /// <summary>
-/// Gated positional self-attention (dytox-spec §1.4, engine guide §3.4) for one (sample, head) at a time,
-/// on packed per-head scratch:
+/// Gated positional self-attention (dytox-spec §1.4, engine guide §3.4), one (sample, head) at a time: the
+/// products run on <see cref="PackedGemm{T,TVec,TOps}"/> (Kᵀ and Vᵀ transposed into scratch; other operands read in
+/// place when the head width is a whole number of registers, else packed), the row work in <see cref="GpsaRows{T,TVec,TOps}"/>:
 /// <code>
 /// content = softmax_j(scale·Q·Kᵀ)        mix = (1−σ)·content + σ·pos        s_i = Σ_j mix_ij
 /// attn    = mix / s                      out = attn·V                        (σ = sigmoid(gate_h))
