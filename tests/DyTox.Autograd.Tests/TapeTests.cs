@@ -101,6 +101,16 @@ public class TapeTests
     }
 
     [Test]
+    public void MaxRoutesTheGradientToTheFirstMaximumInFloat32()
+    {
+        var x = new Variable(Cpu.Empty(DType.Float32, [2, 4]), requiresGrad: true);
+        float[] values = [1, 5, 5, 2, 7, -1, 0, 7];
+        values.CopyTo(x.Value.Span<float>());
+        Tape.Backward(F.SumAll(F.Scale(F.Max(x, 1), 3)));
+        Assert.That(x.Grad!.ToArray<float>(), Is.EqualTo(new float[] { 0, 3, 0, 0, 3, 0, 0, 0 }));
+    }
+
+    [Test]
     public void DetachStopsGradients()
     {
         var x = Leaf(rng, [5]);
