@@ -6,8 +6,14 @@
 // use 16-byte (float4) loads and stores when every pointer is 16-byte aligned (a uniform branch) and
 // finish the last n % 4 elements with scalar code. Sizes are 64-bit element counts.
 //
-// Each kernel's "budget:" line is its ptxas register ceiling, checked by the compile tests:
-// <= 32 registers keeps 2048 resident threads per SM (64K registers / 2048) for these bandwidth-bound loops.
+// Kernel bodies are never written on one line: NVRTC 11.8 (ptxas for sm_90 with -lineinfo) crashes
+// with a segmentation fault on a one-line kernel whose body is an inlined call.
+//
+// Each kernel's "budget:" line is its ptxas register ceiling (sm_80 and sm_90, precise and fast math),
+// checked by the compile tests. <= 32 registers keeps 2048 resident threads per SM (64K / 2048); the
+// index arithmetic of the strided/broadcast kernels and the erf/exp of GELU/sigmoid need up to 40
+// (6 blocks of 256 = 75% occupancy), precise division up to 48 (62%): still enough warps in flight
+// to saturate DRAM for these streaming loops.
 #include "common.cuh"
 
 // A strided view of up to 4 dimensions, outermost first. Unused leading dimensions have size 1.
@@ -102,7 +108,7 @@ extern "C" __global__ void copy_f32(float* __restrict__ out, const float* __rest
 }
 
 // out (contiguous, n = product of sizes) = the strided view src of in. Gathers permutes/transposes.
-// budget: registers <= 32
+// budget: registers <= 40
 extern "C" __global__ void strided_copy_f32(float* __restrict__ out, const float* __restrict__ in, StridedDesc4 src) {
     const long long n = src.size[0] * src.size[1] * src.size[2] * src.size[3];
     const long long step = dytox_grid_stride();
@@ -136,7 +142,7 @@ extern "C" __global__ void scale_f32(float* out, const float* in, long long n, f
     for (long long i = tail + start; i < n; i += step) out[i] = alpha * in[i];
 }
 
-// budget: registers <= 32
+// budget: registers <= 40
 extern "C" __global__ void gelu_forward_f32(float* __restrict__ out, const float* __restrict__ in, long long n) {
     dytox_unary_map(out, in, n, GeluForwardOp{});
 }
@@ -148,7 +154,7 @@ __device__ __forceinline__ float dytox_gelu_grad(float x, float g) {
     return g * (cdf + x * pdf);
 }
 
-// budget: registers <= 32
+// budget: registers <= 40
 extern "C" __global__ void gelu_backward_f32(float* __restrict__ dinp, const float* __restrict__ inp,
                                              const float* __restrict__ dout, long long n) {
     const long long start = dytox_thread_index(), step = dytox_grid_stride();
@@ -168,13 +174,13 @@ extern "C" __global__ void gelu_backward_f32(float* __restrict__ dinp, const flo
     for (long long i = tail + start; i < n; i += step) dinp[i] = dytox_gelu_grad(inp[i], dout[i]);
 }
 
-// budget: registers <= 32
+// budget: registers <= 40
 extern "C" __global__ void sigmoid_forward_f32(float* __restrict__ out, const float* __restrict__ in, long long n) {
     dytox_unary_map(out, in, n, SigmoidForwardOp{});
 }
 
 // dinp = dout · y · (1 − y), from the forward output y.
-// budget: registers <= 32
+// budget: registers <= 40
 extern "C" __global__ void sigmoid_backward_f32(float* __restrict__ dinp, const float* __restrict__ out,
                                                 const float* __restrict__ dout, long long n) {
     const long long start = dytox_thread_index(), step = dytox_grid_stride();
@@ -199,22 +205,15 @@ extern "C" __global__ void sigmoid_backward_f32(float* __restrict__ dinp, const 
 
 // ---- binary ops ---------------------------------------------------------------------------------------
 
-#define DYTOX_OP_ADD 0
-#define DYTOX_OP_SUB 1
-#define DYTOX_OP_MUL 2
-#define DYTOX_OP_DIV 3
-
-template <int OP>
-__device__ __forceinline__ float dytox_binary(float a, float b) {
-    if (OP == DYTOX_OP_ADD) return a + b;
-    if (OP == DYTOX_OP_SUB) return a - b;
-    if (OP == DYTOX_OP_MUL) return a * b;
-    return a / b;
-}
+// One functor per operation, as for the unary maps.
+struct AddOp { __device__ __forceinline__ float operator()(float a, float b) const { return a + b; } };
+struct SubOp { __device__ __forceinline__ float operator()(float a, float b) const { return a - b; } };
+struct MulOp { __device__ __forceinline__ float operator()(float a, float b) const { return a * b; } };
+struct DivOp { __device__ __forceinline__ float operator()(float a, float b) const { return a / b; } };
 
 // Same-shape contiguous operands (out may alias a or b).
-template <int OP>
-__device__ __forceinline__ void dytox_binary_contiguous(float* out, const float* a, const float* b, long long n) {
+template <typename Op>
+__device__ __forceinline__ void dytox_binary_contiguous(float* out, const float* a, const float* b, long long n, Op op) {
     const long long start = dytox_thread_index(), step = dytox_grid_stride();
     long long tail = 0;
     if (dytox_aligned16(out) && dytox_aligned16(a) && dytox_aligned16(b)) {
@@ -224,17 +223,17 @@ __device__ __forceinline__ void dytox_binary_contiguous(float* out, const float*
         const float4* b4 = reinterpret_cast<const float4*>(b);
         for (long long i = start; i < n4; i += step) {
             const float4 x = a4[i], y = b4[i];
-            o4[i] = make_float4(dytox_binary<OP>(x.x, y.x), dytox_binary<OP>(x.y, y.y),
-                                dytox_binary<OP>(x.z, y.z), dytox_binary<OP>(x.w, y.w));
+            o4[i] = make_float4(op(x.x, y.x), op(x.y, y.y),
+                                op(x.z, y.z), op(x.w, y.w));
         }
         tail = n4 << 2;
     }
-    for (long long i = tail + start; i < n; i += step) out[i] = dytox_binary<OP>(a[i], b[i]);
+    for (long long i = tail + start; i < n; i += step) out[i] = op(a[i], b[i]);
 }
 
 // Broadcasting operands: out[i] (contiguous over d.size) = a[offset_a(i)] OP b[offset_b(i)].
-template <int OP>
-__device__ __forceinline__ void dytox_binary_broadcast(float* out, const float* a, const float* b, const BroadcastDesc4& d) {
+template <typename Op>
+__device__ __forceinline__ void dytox_binary_broadcast(float* out, const float* a, const float* b, const BroadcastDesc4& d, Op op) {
     const long long n = d.size[0] * d.size[1] * d.size[2] * d.size[3];
     const long long step = dytox_grid_stride();
     for (long long i = dytox_thread_index(); i < n; i += step) {
@@ -247,24 +246,40 @@ __device__ __forceinline__ void dytox_binary_broadcast(float* out, const float* 
         }
         oa += rest * d.a_stride[0];
         ob += rest * d.b_stride[0];
-        out[i] = dytox_binary<OP>(a[oa], b[ob]);
+        out[i] = op(a[oa], b[ob]);
     }
 }
 
 // budget: registers <= 32
-extern "C" __global__ void add_f32(float* out, const float* a, const float* b, long long n) { dytox_binary_contiguous<DYTOX_OP_ADD>(out, a, b, n); }
+extern "C" __global__ void add_f32(float* out, const float* a, const float* b, long long n) {
+    dytox_binary_contiguous(out, a, b, n, AddOp{});
+}
 // budget: registers <= 32
-extern "C" __global__ void sub_f32(float* out, const float* a, const float* b, long long n) { dytox_binary_contiguous<DYTOX_OP_SUB>(out, a, b, n); }
+extern "C" __global__ void sub_f32(float* out, const float* a, const float* b, long long n) {
+    dytox_binary_contiguous(out, a, b, n, SubOp{});
+}
 // budget: registers <= 32
-extern "C" __global__ void mul_f32(float* out, const float* a, const float* b, long long n) { dytox_binary_contiguous<DYTOX_OP_MUL>(out, a, b, n); }
-// budget: registers <= 32
-extern "C" __global__ void div_f32(float* out, const float* a, const float* b, long long n) { dytox_binary_contiguous<DYTOX_OP_DIV>(out, a, b, n); }
+extern "C" __global__ void mul_f32(float* out, const float* a, const float* b, long long n) {
+    dytox_binary_contiguous(out, a, b, n, MulOp{});
+}
+// budget: registers <= 48
+extern "C" __global__ void div_f32(float* out, const float* a, const float* b, long long n) {
+    dytox_binary_contiguous(out, a, b, n, DivOp{});
+}
 
 // budget: registers <= 40
-extern "C" __global__ void add_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) { dytox_binary_broadcast<DYTOX_OP_ADD>(out, a, b, d); }
+extern "C" __global__ void add_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) {
+    dytox_binary_broadcast(out, a, b, d, AddOp{});
+}
 // budget: registers <= 40
-extern "C" __global__ void sub_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) { dytox_binary_broadcast<DYTOX_OP_SUB>(out, a, b, d); }
+extern "C" __global__ void sub_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) {
+    dytox_binary_broadcast(out, a, b, d, SubOp{});
+}
 // budget: registers <= 40
-extern "C" __global__ void mul_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) { dytox_binary_broadcast<DYTOX_OP_MUL>(out, a, b, d); }
+extern "C" __global__ void mul_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) {
+    dytox_binary_broadcast(out, a, b, d, MulOp{});
+}
 // budget: registers <= 40
-extern "C" __global__ void div_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) { dytox_binary_broadcast<DYTOX_OP_DIV>(out, a, b, d); }
+extern "C" __global__ void div_broadcast_f32(float* out, const float* a, const float* b, BroadcastDesc4 d) {
+    dytox_binary_broadcast(out, a, b, d, DivOp{});
+}
