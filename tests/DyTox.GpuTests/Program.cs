@@ -8,7 +8,8 @@ namespace DyTox.GpuTests;
 /// The GPU suite: opens the real CUDA device, prints device/driver/NVRTC/cuBLAS versions and the ptxas
 /// report of every kernel for this device, runs every kernel check, times a few kernels with CUDA events,
 /// and ends with "N passed, N failed". Exit code 0 only when everything passed.
-/// Usage: DyTox.GpuTests [--out DIR] [--no-bench]
+/// Usage: DyTox.GpuTests [--out DIR] [--no-bench] [--compile-only ARCH]
+/// (--compile-only needs only NVRTC: it compiles every kernel for sm_ARCH and checks warnings and spills.)
 /// </summary>
 internal static class Program
 {
@@ -16,21 +17,23 @@ internal static class Program
     {
         string? outDir = null;
         var bench = true;
+        int? compileOnly = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
                 case "--no-bench": bench = false; break;
+                case "--compile-only" when i + 1 < args.Length && int.TryParse(args[i + 1], out var arch): compileOnly = arch; i++; break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: DyTox.GpuTests [--out DIR] [--no-bench]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: DyTox.GpuTests [--out DIR] [--no-bench] [--compile-only ARCH]");
                     return 64;
             }
         }
         using var report = new Report(outDir);
         try
         {
-            return Run(report, bench);
+            return compileOnly is { } only ? CompileOnly(report, only) : Run(report, bench);
         }
         catch (Exception e)
         {
@@ -38,6 +41,45 @@ internal static class Program
             report.Line("0 passed, 1 failed");
             return 1;
         }
+    }
+
+    private static int CompileOnly(Report report, int arch)
+    {
+        var compiler = NvrtcCompiler.TryCreate(out var reason, useDefaultCache: false);
+        if (compiler is null)
+        {
+            report.Line($"FAIL NVRTC: {reason}");
+            report.Line("0 passed, 1 failed");
+            return 2;
+        }
+        report.Line($"nvrtc:   {compiler.Version} ({compiler.LoadedFrom}), target {compiler.TargetFor(arch)}");
+        var (passed, failed) = ReportPtxas(report, compiler, arch);
+        report.Line($"{passed} passed, {failed} failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static (int Passed, int Failed) ReportPtxas(Report report, NvrtcCompiler compiler, int arch)
+    {
+        int passed = 0, failed = 0;
+        report.Line($"ptxas report for sm_{arch}:");
+        foreach (var file in KernelSources.SourceFiles)
+        {
+            try
+            {
+                var module = compiler.CompileEmbedded(file, arch);
+                foreach (var r in module.Resources)
+                    report.Line($"  {file,-16} {r.Function,-44} regs {r.Registers,3}  smem {r.SharedMemoryBytes,6}  spill {r.SpillStoreBytes}/{r.SpillLoadBytes}");
+                foreach (var w in module.Warnings) report.Line($"  warning: {w}");
+                if (module.Warnings.Count > 0 || module.Resources.Any(r => r.Spills)) { failed++; report.Line($"FAIL compile {file}: warnings or spills"); }
+                else passed++;
+            }
+            catch (Exception e)
+            {
+                failed++;
+                report.Line($"FAIL compile {file}: {e.Message}");
+            }
+        }
+        return (passed, failed);
     }
 
     private static int Run(Report report, bool bench)
@@ -59,27 +101,8 @@ internal static class Program
             report.Line($"nvrtc:   {driver.NvrtcVersion} ({driver.Compiler.LoadedFrom}), target {driver.Compiler.TargetFor(d.Major * 10 + d.Minor)}, cache {driver.Compiler.Cache?.Directory ?? "off"}");
             report.Line($"cublas:  {driver.CublasVersion}");
 
-            var passed = 0;
-            var failed = 0;
             report.Line("");
-            report.Line("ptxas report for this device:");
-            foreach (var file in KernelSources.SourceFiles)
-            {
-                try
-                {
-                    var module = driver.Compiler.CompileEmbedded(file, d.Major * 10 + d.Minor);
-                    foreach (var r in module.Resources)
-                        report.Line($"  {file,-16} {r.Function,-44} regs {r.Registers,3}  smem {r.SharedMemoryBytes,6}  spill {r.SpillStoreBytes}/{r.SpillLoadBytes}");
-                    foreach (var w in module.Warnings) report.Line($"  warning: {w}");
-                    if (module.Warnings.Count > 0 || module.Resources.Any(r => r.Spills)) { failed++; report.Line($"FAIL compile {file}: warnings or spills"); }
-                    else passed++;
-                }
-                catch (Exception e)
-                {
-                    failed++;
-                    report.Line($"FAIL compile {file}: {e.Message}");
-                }
-            }
+            var (passed, failed) = ReportPtxas(report, driver.Compiler, d.Major * 10 + d.Minor);
 
             report.Line("");
             report.Line("kernel checks:");
