@@ -22,7 +22,7 @@ nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || echo "nvidia-smi failed" >> "$OUT/nvi
 # NVRTC loads libnvrtc-builtins through the dynamic loader, so put the directories holding NVIDIA's
 # libraries (toolkit, pip wheels) on LD_LIBRARY_PATH; the runner's own resolver probes the same places.
 lib_dirs=()
-for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do [ -d "$d" ] && lib_dirs+=("$d"); done
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/nvidia/lib64; do [ -d "$d" ] && lib_dirs+=("$d"); done
 if command -v python3 >/dev/null 2>&1; then
     while IFS= read -r d; do [ -n "$d" ] && lib_dirs+=("$d"); done < <(python3 - <<'PY' 2>/dev/null
 import glob, site

@@ -4,7 +4,8 @@ namespace DyTox.Kernels.Interop;
 /// The directories searched for NVIDIA libraries, in priority order (engine guide §6.1):
 /// 1. $DYTOX_CUDA_LIB_DIR (an explicit override; may list several directories separated by ':'),
 /// 2. $CUDA_PATH and $CUDA_HOME: lib64 and targets/x86_64-linux/lib,
-/// 3. the default toolkit prefix /usr/local/cuda (same two sub-directories),
+/// 3. the default toolkit prefix /usr/local/cuda and the container driver prefix /usr/local/nvidia
+///    (NVIDIA's container runtime mounts libcuda.so.1 there; same sub-directories),
 /// 4. pip wheel directories site-packages/nvidia/*/lib (CUDA 12 wheels: nvidia/cublas/lib, …; CUDA 13
 ///    wheels: nvidia/cu13/lib) under $VIRTUAL_ENV, $CONDA_PREFIX, ~/.local and the system Python prefixes.
 /// After these the loader's own search (ld.so cache, LD_LIBRARY_PATH) is tried with the bare file names.
@@ -14,7 +15,7 @@ public sealed class LibrarySearchPath
 {
     public const string OverrideVariable = "DYTOX_CUDA_LIB_DIR";
 
-    private static readonly string[] DefaultToolkitRoots = ["/usr/local/cuda"];
+    private static readonly string[] DefaultToolkitRoots = ["/usr/local/cuda", "/usr/local/nvidia"];
     private static readonly string[] DefaultPythonPrefixes = ["/usr/local/lib", "/usr/lib", "/opt/conda/lib"];
 
     private readonly Func<string, string?> _getEnv;
