@@ -113,30 +113,9 @@ public sealed unsafe class NvrtcCompiler
         if (Cache?.TryRead(key) is { } payload && TryDecode(payload, request.SourceName, options) is { } hit)
             return hit;
 
-        var module = OnLargeStack(() => CompileUncached(request, target, options, names));
+        var module = CompileUncached(request, target, options, names);
         Cache?.TryWrite(key, Encode(module));
         return module;
-    }
-
-    /// <summary>Stack for the thread NVRTC compiles on.</summary>
-    public const int CompileStackBytes = 64 << 20;
-
-    // NVRTC's front end and ptxas recurse deeply: on .NET worker threads (1.5 MB stacks; NUnit's, the
-    // thread pool's) a realistic kernel overflowed the stack and killed the process. Compile on a
-    // dedicated thread with a large stack instead, and rethrow its exception on the caller's thread.
-    private static T OnLargeStack<T>(Func<T> work)
-    {
-        T result = default!;
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try { result = work(); }
-            catch (Exception e) { failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
-        }, CompileStackBytes) { IsBackground = true, Name = "dytox-nvrtc" };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
     }
 
     private CompiledKernelModule CompileUncached(KernelCompileRequest request, string target, IReadOnlyList<string> options, IReadOnlyList<string> names)
