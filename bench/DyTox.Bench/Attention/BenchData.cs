@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using DyTox.Tensor;
 using DyTox.Tensor.Cpu;
@@ -41,5 +42,5 @@ internal static class BenchData
 /// <summary>Adds the GFLOP/s column to the attention benchmarks' summaries.</summary>
 public sealed class AttentionBenchConfig : ManualConfig
 {
-    public AttentionBenchConfig() => AddColumn(new GflopsColumn());
+    public AttentionBenchConfig() => AddColumn(new GflopsColumn(best: false), new GflopsColumn(best: true), StatisticColumn.Min);
 }
