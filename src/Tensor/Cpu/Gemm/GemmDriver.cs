@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace DyTox.Tensor.Cpu.Gemm;
@@ -74,6 +75,7 @@ internal static unsafe class GemmDriver<T, TK>
     }
 
     /// <summary>Whole GEMM on the calling thread using caller-provided scratch of <see cref="WorkspaceElements"/> elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunSequential(in GemmProblem<T> p, T* workspace)
     {
         int kc = KcStep(p.K), mc = Mc;
@@ -155,6 +157,7 @@ internal static unsafe class GemmDriver<T, TK>
     }
 
     /// <summary>Runs the micro-kernel over B panels [panel0, panel1) × all A panels of one packed block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel(T* aPack, T* bPack, int mc, int nc, int kc, int panel0, int panel1, T* c, int ldc, T alpha, T beta)
     {
         int mr = TK.MR, nr = TK.NR;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DyTox.Tensor.Cpu.Gemm;
 
@@ -10,6 +11,7 @@ namespace DyTox.Tensor.Cpu.Gemm;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs op(A)[row0 .. row0+rows, col0 .. col0+kc] into ceil(rows/mr) panels of kc·mr values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<T>(bool transA, T* a, int lda, int row0, int rows, int col0, int kc, int mr, T* dst)
         where T : unmanaged, INumberBase<T>
     {
@@ -43,6 +45,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs panels [panel0, panel1) of op(B)[row0 .. row0+kc, col0 .. col0+cols] (nr columns per panel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<T>(bool transB, T* b, int ldb, int row0, int kc, int col0, int cols, int nr, int panel0, int panel1, T* dst)
         where T : unmanaged, INumberBase<T>
     {
