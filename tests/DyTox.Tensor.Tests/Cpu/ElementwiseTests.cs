@@ -216,6 +216,26 @@ public class ElementwiseTests : CpuTestBase
     }
 
     [Test]
+    public void Float32GeluKeepsRelativeAccuracyAcrossAllBranches()
+    {
+        // 16-lane vectors mixing the small (|x|/√2 ≤ 0.46875), middle and tail (> 4) erf branches, plus a tail.
+        var rng = new Rng(10);
+        var x = Rounded(Uniform(rng, 16 * 40 + 7, -12, 12), DType.Float32);
+        for (int i = 0; i < 80; i++) x[i * 8] = Rounded([rng.Uniform(-0.6, 0.6)], DType.Float32)[0];
+        x[3] = 0; x[5] = -0.0; x[9] = 40; x[11] = -40;
+        var tx = Make(x, DType.Float32, x.Length);
+        var y = Cpu.Empty(DType.Float32, [x.Length]);
+        Cpu.Unary(UnaryOp.Gelu, tx, y);
+        var expected = Array.ConvertAll(x, DyTox.Tensor.Cpu.SpecialFunctions.Gelu);
+        AssertClose(Values(y), expected, 1e-40, Rtol(DType.Float32, 1), "float32 GELU");
+        var g = Rounded(Uniform(rng, x.Length), DType.Float32);
+        var dx = Cpu.Empty(DType.Float32, [x.Length]);
+        Cpu.UnaryBackward(UnaryOp.Gelu, tx, y, Make(g, DType.Float32, x.Length), dx);
+        var expectedDx = x.Select((v, i) => g[i] * DyTox.Tensor.Cpu.SpecialFunctions.GeluDerivative(v)).ToArray();
+        AssertClose(Values(dx), expectedDx, 1e-40, Rtol(DType.Float32, 2), "float32 GELU'");
+    }
+
+    [Test]
     public void AffineAndAxpy()
     {
         var rng = new Rng(8);
