@@ -125,12 +125,15 @@ public static unsafe class CpuGemm
         ManagedGemm.GemmStridedBatched(new GemmProblem<double>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), strideA, strideB, strideC, batch);
     }
 
+    private const double OpenBlasSingleThreadMnk = 65536.0 * 4;
+
     private static bool ParallelOverBatches(int m, int n, int k, int batch) => BatchStrategy switch
     {
         OpenBlasBatchStrategy.Loop => false,
         OpenBlasBatchStrategy.ParallelOverBatch => true,
-        // OpenBLAS runs problems this small on one thread anyway; running batches side by side uses every core.
-        _ => batch > 1 && Environment.ProcessorCount > 1 && 2.0 * m * n * k < 32e6,
+        // OpenBLAS 0.3.21 runs a GEMM with m·n·k <= 65536·4 on the calling thread only (its SMP threshold), so
+        // side-by-side batches are the only way to use every core there; larger ones thread internally.
+        _ => batch > 1 && Environment.ProcessorCount > 1 && (double)m * n * k <= OpenBlasSingleThreadMnk,
     };
 
     /// <summary>m·n == 0: nothing to do. k == 0 or alpha == 0: C = beta·C (beta == 0 → zeros, NaN ignored).</summary>
