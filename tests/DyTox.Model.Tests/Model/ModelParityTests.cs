@@ -108,7 +108,28 @@ public class ModelParityTests
         for (int i = 0; i < 4; i++)
             Assert.That(lossPerStep[i], Is.EqualTo(expectedLosses[i]).Within(tol * Math.Abs(expectedLosses[i])), $"loss after {i} steps");
         foreach (var (name, p) in student.NamedParameters().Where(p => p.Parameter.RequiresGrad))
+        {
+            if (dtype == DType.Float32 && name.EndsWith("pos_proj.bias", StringComparison.Ordinal))
+            {
+                AssertNoiseDrivenDrift(f, p.Value, name, steps: 3, learningRate: 1e-3);
+                continue;
+            }
             f.AssertClose(p.Value, $"step3.{name}", tol, tally, $"step3.{name}");
+        }
         tally.Report($"task1 step {dtype}");
+    }
+
+    /// <summary>
+    /// pos_proj.bias has a mathematically zero gradient (softmax shift invariance). In float64 both sides keep it (its
+    /// ~1e-18 gradient is far below AdamW's ε = 1e-8, checked above at 1e-9); in float32 the gradient is rounding
+    /// noise of ~1e-9 relative size, which AdamW's normalised update m/(√v + ε) turns into steps of up to lr. So the
+    /// float32 value can only be bounded by the largest distance AdamW can move a weight in that many steps.
+    /// </summary>
+    private static void AssertNoiseDrivenDrift(Fixture f, DyTox.Tensor.Tensor actual, string name, int steps, double learningRate)
+    {
+        var got = Fixture.ToDoubles(actual);
+        var expected = f.Doubles($"step3.{name}");
+        double drift = got.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+        Assert.That(drift, Is.LessThanOrEqualTo(steps * learningRate * 1.01), $"{name}: float32 drift {drift:E3}");
     }
 }
