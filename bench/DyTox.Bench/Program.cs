@@ -4,6 +4,7 @@ namespace DyTox.Bench;
 
 internal static class Program
 {
+    // e.g. dotnet run -c Release --project bench/DyTox.Bench -- --filter '*Gemm*'
     private static int Main(string[] args)
     {
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
