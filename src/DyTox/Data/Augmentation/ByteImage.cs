@@ -1,0 +1,48 @@
+namespace DyTox.Data.Augmentation;
+
+/// <summary>A uint8 image in HWC order (channels interleaved), the unit every augmentation works on.</summary>
+public sealed class ByteImage
+{
+    public ByteImage(int height, int width, int channels)
+        : this(new byte[height * width * channels], height, width, channels)
+    {
+    }
+
+    public ByteImage(byte[] data, int height, int width, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (height <= 0 || width <= 0 || (channels != 1 && channels != 3))
+        {
+            throw new ArgumentException($"image shape {height}x{width}x{channels}: sides must be positive and channels 1 or 3.");
+        }
+        if (data.Length != height * width * channels)
+        {
+            throw new ArgumentException($"{data.Length} bytes do not hold a {height}x{width}x{channels} image.");
+        }
+        Data = data;
+        Height = height;
+        Width = width;
+        Channels = channels;
+    }
+
+    public byte[] Data { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public int Channels { get; }
+
+    public byte this[int y, int x, int c]
+    {
+        get => Data[(y * Width + x) * Channels + c];
+        set => Data[(y * Width + x) * Channels + c] = value;
+    }
+
+    public ByteImage Clone() => new((byte[])Data.Clone(), Height, Width, Channels);
+
+    /// <summary>Copies image <paramref name="index"/> of <paramref name="dataset"/> into a new HWC image.</summary>
+    public static ByteImage FromDataset(ImageDataset dataset, int index)
+    {
+        var image = new ByteImage(dataset.Height, dataset.Width, dataset.Channels);
+        dataset.CopyImageHwc(index, image.Data);
+        return image;
+    }
+}

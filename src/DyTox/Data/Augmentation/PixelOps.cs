@@ -1,0 +1,212 @@
+namespace DyTox.Data.Augmentation;
+
+/// <summary>
+/// The colour operations of RandAugment, following PIL's ImageOps / ImageEnhance on uint8 images
+/// (lookup tables per channel; enhance ops blend with a "degenerate" image and truncate like PIL's blend).
+/// For one-channel images, Color is the identity (the grey version of a grey image is itself).
+/// </summary>
+public static class PixelOps
+{
+    public static ByteImage Invert(ByteImage image) => ApplyLut(image, i => 255 - i);
+
+    /// <summary>Keeps the top <paramref name="bits"/> bits (8 or more: unchanged; 0: black).</summary>
+    public static ByteImage Posterize(ByteImage image, int bits)
+    {
+        if (bits >= 8)
+        {
+            return image.Clone();
+        }
+        int mask = ~((1 << (8 - Math.Max(bits, 0))) - 1) & 0xFF;
+        return ApplyLut(image, i => i & mask);
+    }
+
+    /// <summary>Inverts every value ≥ <paramref name="threshold"/>.</summary>
+    public static ByteImage Solarize(ByteImage image, int threshold) =>
+        ApplyLut(image, i => i < threshold ? i : 255 - i);
+
+    /// <summary>Adds <paramref name="add"/> (saturating) to every value below <paramref name="threshold"/>.</summary>
+    public static ByteImage SolarizeAdd(ByteImage image, int add, int threshold = 128) =>
+        ApplyLut(image, i => i < threshold ? Math.Min(255, i + add) : i);
+
+    /// <summary>PIL autocontrast (no cutoff): per channel, stretch [min, max] to [0, 255].</summary>
+    public static ByteImage AutoContrast(ByteImage image)
+    {
+        var luts = new int[image.Channels][];
+        for (int c = 0; c < image.Channels; c++)
+        {
+            var h = Histogram(image, c);
+            int lo = 0;
+            while (lo < 256 && h[lo] == 0)
+            {
+                lo++;
+            }
+            int hi = 255;
+            while (hi >= 0 && h[hi] == 0)
+            {
+                hi--;
+            }
+            var lut = new int[256];
+            if (hi <= lo)
+            {
+                for (int i = 0; i < 256; i++)
+                {
+                    lut[i] = i;
+                }
+            }
+            else
+            {
+                double scale = 255.0 / (hi - lo);
+                double offset = -lo * scale;
+                for (int i = 0; i < 256; i++)
+                {
+                    lut[i] = Math.Clamp((int)(i * scale + offset), 0, 255);
+                }
+            }
+            luts[c] = lut;
+        }
+        return ApplyLuts(image, luts);
+    }
+
+    /// <summary>PIL equalize: per channel histogram equalisation with PIL's step rule.</summary>
+    public static ByteImage Equalize(ByteImage image)
+    {
+        var luts = new int[image.Channels][];
+        for (int c = 0; c < image.Channels; c++)
+        {
+            var h = Histogram(image, c);
+            var nonZero = h.Where(v => v != 0).ToArray();
+            var lut = new int[256];
+            int step = nonZero.Length <= 1 ? 0 : (nonZero.Sum() - nonZero[^1]) / 255;
+            if (step == 0)
+            {
+                for (int i = 0; i < 256; i++)
+                {
+                    lut[i] = i;
+                }
+            }
+            else
+            {
+                int n = step / 2;
+                for (int i = 0; i < 256; i++)
+                {
+                    lut[i] = Math.Min(255, n / step);
+                    n += h[i];
+                }
+            }
+            luts[c] = lut;
+        }
+        return ApplyLuts(image, luts);
+    }
+
+    /// <summary>ImageEnhance.Brightness: blend with black.</summary>
+    public static ByteImage Brightness(ByteImage image, double factor) =>
+        Blend(new ByteImage(image.Height, image.Width, image.Channels), image, factor);
+
+    /// <summary>ImageEnhance.Color: blend with the ITU-R 601 grey version.</summary>
+    public static ByteImage Color(ByteImage image, double factor)
+    {
+        if (image.Channels == 1)
+        {
+            return image.Clone();
+        }
+        var grey = new ByteImage(image.Height, image.Width, 3);
+        int pixels = image.Height * image.Width;
+        for (int p = 0; p < pixels; p++)
+        {
+            byte l = Luma(image.Data[3 * p], image.Data[3 * p + 1], image.Data[3 * p + 2]);
+            grey.Data[3 * p] = grey.Data[3 * p + 1] = grey.Data[3 * p + 2] = l;
+        }
+        return Blend(grey, image, factor);
+    }
+
+    /// <summary>ImageEnhance.Contrast: blend with a flat image of the rounded mean grey level.</summary>
+    public static ByteImage Contrast(ByteImage image, double factor)
+    {
+        int pixels = image.Height * image.Width;
+        long sum = 0;
+        for (int p = 0; p < pixels; p++)
+        {
+            sum += image.Channels == 1
+                ? image.Data[p]
+                : Luma(image.Data[3 * p], image.Data[3 * p + 1], image.Data[3 * p + 2]);
+        }
+        byte mean = (byte)(int)((double)sum / pixels + 0.5);
+        var flat = new ByteImage(image.Height, image.Width, image.Channels);
+        Array.Fill(flat.Data, mean);
+        return Blend(flat, image, factor);
+    }
+
+    /// <summary>ImageEnhance.Sharpness: blend with PIL's SMOOTH-filtered image (3×3 [1 1 1; 1 5 1; 1 1 1]/13, border kept).</summary>
+    public static ByteImage Sharpness(ByteImage image, double factor)
+    {
+        var smooth = image.Clone();
+        int h = image.Height, w = image.Width, ch = image.Channels;
+        for (int y = 1; y < h - 1; y++)
+        {
+            for (int x = 1; x < w - 1; x++)
+            {
+                for (int c = 0; c < ch; c++)
+                {
+                    int sum = 0;
+                    for (int dy = -1; dy <= 1; dy++)
+                    {
+                        for (int dx = -1; dx <= 1; dx++)
+                        {
+                            int weight = dx == 0 && dy == 0 ? 5 : 1;
+                            sum += weight * image[y + dy, x + dx, c];
+                        }
+                    }
+                    smooth[y, x, c] = (byte)Math.Clamp((int)(sum / 13.0 + 0.5), 0, 255);
+                }
+            }
+        }
+        return Blend(smooth, image, factor);
+    }
+
+    /// <summary>PIL <c>Image.blend(degenerate, image, factor)</c>: d + f·(i − d), clamped and truncated.</summary>
+    public static ByteImage Blend(ByteImage degenerate, ByteImage image, double factor)
+    {
+        var result = new ByteImage(image.Height, image.Width, image.Channels);
+        float alpha = (float)factor;
+        for (int i = 0; i < result.Data.Length; i++)
+        {
+            float v = degenerate.Data[i] + alpha * (image.Data[i] - degenerate.Data[i]);
+            result.Data[i] = v <= 0f ? (byte)0 : v >= 255f ? (byte)255 : (byte)v;
+        }
+        return result;
+    }
+
+    /// <summary>PIL's RGB→L conversion (fixed-point ITU-R 601-2 luma, rounded).</summary>
+    public static byte Luma(byte r, byte g, byte b) => (byte)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+
+    private static int[] Histogram(ByteImage image, int channel)
+    {
+        var h = new int[256];
+        for (int i = channel; i < image.Data.Length; i += image.Channels)
+        {
+            h[image.Data[i]]++;
+        }
+        return h;
+    }
+
+    private static ByteImage ApplyLut(ByteImage image, Func<int, int> f)
+    {
+        var lut = new int[256];
+        for (int i = 0; i < 256; i++)
+        {
+            lut[i] = f(i);
+        }
+        return ApplyLuts(image, Enumerable.Repeat(lut, image.Channels).ToArray());
+    }
+
+    private static ByteImage ApplyLuts(ByteImage image, int[][] luts)
+    {
+        var result = new ByteImage(image.Height, image.Width, image.Channels);
+        int ch = image.Channels;
+        for (int i = 0; i < image.Data.Length; i++)
+        {
+            result.Data[i] = (byte)luts[i % ch][image.Data[i]];
+        }
+        return result;
+    }
+}

@@ -1,0 +1,183 @@
+using DyTox.Autograd;
+using DyTox.Tensor;
+
+namespace DyTox.Model;
+
+/// <summary>
+/// The DyTox network (dytox-spec §1): patch embedding + positional embedding → SABs (GPSA) → TABs applied to every
+/// task token → one classifier per task, plus the divergence head for tasks t ≥ 1. Parameter names and order follow
+/// the original's state dict (docs/dytox-state-dict.md): <c>pos_embed</c>, <c>patch_embed.proj.*</c>,
+/// <c>sabs.{i}.*</c>, <c>tabs.{j}.*</c>, <c>task_tokens.{t}</c>, <c>head.{t}.{head,norm}.*</c>, <c>head_div.*</c>.
+/// Forward passes allocate in the caller's <see cref="TensorScope"/>.
+/// </summary>
+public sealed class DyToxModel : Module
+{
+    private readonly ParameterOptions options;
+    private readonly Rng initRng;
+    private readonly List<int> classesPerTask = new();
+
+    /// <summary>Builds the trunk (no task yet: call <see cref="AddTask"/>). <paramref name="rng"/> seeds two
+    /// independent streams: parameter initialisation and drop-path masks.</summary>
+    public DyToxModel(DyToxConfig config, IBackend backend, DType dtype, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(rng);
+        if (!dtype.IsFloating()) throw new ArgumentException($"DyToxModel needs a floating dtype; got {dtype}.", nameof(dtype));
+        Config = config.Validate();
+        options = new ParameterOptions(backend, dtype);
+        initRng = rng.Fork("dytox.init");
+        var dropPathRng = rng.Fork("dytox.drop_path");
+        int d = config.EmbedDim;
+
+        PosEmbed = RegisterParameter("pos_embed", options.Create(1, config.NumPatches, d));
+        Init.TruncNormal(PosEmbed.Value, 0.02, initRng);
+        PatchEmbed = RegisterModule("patch_embed", new PatchEmbed(config.InChannels, d, config.PatchSize, options, initRng));
+        Sabs = RegisterModule("sabs", new ModuleList<SelfAttentionBlock>());
+        for (int i = 0; i < config.SelfAttentionBlocks; i++)
+            Sabs.Add(new SelfAttentionBlock(config, config.DropPathRate(i), options, initRng, dropPathRng.Fork((ulong)i)));
+        Tabs = RegisterModule("tabs", new ModuleList<TaskAttentionBlock>());
+        for (int j = 0; j < config.TaskAttentionBlocks; j++)
+        {
+            int block = config.SelfAttentionBlocks + j;
+            Tabs.Add(new TaskAttentionBlock(config, config.DropPathRate(block), options, initRng, dropPathRng.Fork((ulong)block)));
+        }
+        TaskTokens = RegisterModule("task_tokens", new ParameterList());
+        Heads = RegisterModule("head", new ModuleList<ContinualClassifier>());
+    }
+
+    public DyToxConfig Config { get; }
+    public IBackend Backend => options.Backend;
+    public DType DType => options.DType;
+
+    public Parameter PosEmbed { get; }
+    public PatchEmbed PatchEmbed { get; }
+    public ModuleList<SelfAttentionBlock> Sabs { get; }
+    public ModuleList<TaskAttentionBlock> Tabs { get; }
+    public ParameterList TaskTokens { get; }
+    public ModuleList<ContinualClassifier> Heads { get; }
+
+    /// <summary>The divergence head of the current task (t ≥ 1); null during task 0 and in teachers.</summary>
+    public ContinualClassifier? DivergenceHead { get; private set; }
+
+    public int TaskCount => classesPerTask.Count;
+    public IReadOnlyList<int> ClassesPerTask => classesPerTask;
+    public int TotalClasses => classesPerTask.Sum();
+
+    /// <summary>Classes of all tasks before the newest one (C_old).</summary>
+    public int OldClasses => TotalClasses - (TaskCount == 0 ? 0 : classesPerTask[^1]);
+
+    /// <summary>
+    /// Starts a new task with <paramref name="classes"/> classes (dytox-spec §1.6–1.8): a task token drawn fresh from
+    /// N(0, 0.02²) and a new classifier; from the second task on also a fresh divergence head with classes + 1 outputs
+    /// (replacing the previous one).
+    /// </summary>
+    public void AddTask(int classes) => AddTask(classes, withDivergenceHead: true);
+
+    private void AddTask(int classes, bool withDivergenceHead)
+    {
+        if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "a task needs at least one class.");
+        int d = Config.EmbedDim;
+        var token = options.Create(1, 1, d);
+        Init.TruncNormal(token.Value, 0.02, initRng);
+        TaskTokens.Add(token);
+        Heads.Add(new ContinualClassifier(d, classes, Config.LayerNormEps, options, initRng));
+        classesPerTask.Add(classes);
+        if (TaskCount >= 2 && withDivergenceHead)
+        {
+            var fresh = new ContinualClassifier(d, classes + 1, Config.LayerNormEps, options, initRng);
+            fresh.Train(Training);
+            if (DivergenceHead is null) RegisterModule("head_div", fresh);
+            else ReplaceModule("head_div", fresh).Dispose();
+            DivergenceHead = fresh;
+        }
+    }
+
+    /// <summary>
+    /// images [B, C, H, W] → logits [B, C_tot], the task embeddings [T, B, D] and, when
+    /// <paramref name="withDivergence"/> and in training mode, the divergence logits [B, C_t + 1]. Evaluation mode
+    /// always skips the divergence head (its output is unused at inference).
+    /// </summary>
+    public DyToxOutput Forward(Variable images, bool withDivergence)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (TaskCount == 0) throw new InvalidOperationException("DyToxModel has no task yet: call AddTask before Forward.");
+        var c = Config;
+        if (images.Rank != 4 || images.Size(1) != c.InChannels || images.Size(2) != c.ImageSize || images.Size(3) != c.ImageSize)
+            throw new ArgumentException($"DyToxModel expects images [B, {c.InChannels}, {c.ImageSize}, {c.ImageSize}]; got {images.Value.Describe()}.", nameof(images));
+        bool divergence = withDivergence && Training;
+        if (divergence && DivergenceHead is null)
+            throw new InvalidOperationException($"the divergence head exists from the second task on; this model has {TaskCount} task(s).");
+
+        var x = F.Add(PatchEmbed.Forward(images), PosEmbed);
+        foreach (var sab in Sabs) x = sab.Forward(x);
+
+        var tokens = TaskCount == 1 ? (Variable)TaskTokens[0] : F.Concat(0, AllTaskTokens());
+        foreach (var tab in Tabs) tokens = tab.Forward(x, tokens);
+        var embeddings = tokens; // [T, B, D]
+
+        var perTask = new Variable[TaskCount];
+        for (int t = 0; t < TaskCount; t++) perTask[t] = Heads[t].Forward(F.Select(embeddings, 0, t));
+        var logits = TaskCount == 1 ? perTask[0] : F.Concat(1, perTask);
+        var divergenceLogits = divergence ? DivergenceHead!.Forward(F.Select(embeddings, 0, TaskCount - 1)) : null;
+        return new DyToxOutput(logits, divergenceLogits, embeddings);
+    }
+
+    /// <summary>
+    /// Sets what is trainable (dytox-spec §2.6). Like the original <c>freeze()</c> it first makes every parameter
+    /// trainable and the model train-mode, then freezes the phase's groups. Finetuning keeps the frozen SABs in train
+    /// mode (their drop-path stays active, dytox-spec §7.10).
+    /// </summary>
+    public void SetTrainablePhase(TrainingPhase phase)
+    {
+        Unfreeze();
+        Train();
+        switch (phase)
+        {
+            case TrainingPhase.Task0:
+                break;
+            case TrainingPhase.TaskMain:
+                for (int t = 0; t < TaskCount - 1; t++)
+                {
+                    Freeze($"task_tokens.{t}");
+                    Freeze($"head.{t}");
+                }
+                break;
+            case TrainingPhase.Finetune:
+                Freeze("patch_embed");
+                Freeze("pos_embed");
+                Freeze("sabs");
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(phase), phase, "unknown training phase.");
+        }
+    }
+
+    /// <summary>
+    /// A deep copy of the weights (all tasks, no divergence head), every parameter frozen, in evaluation mode: the
+    /// KD teacher of the next task.
+    /// </summary>
+    public DyToxModel CloneAsTeacher()
+    {
+        var teacher = new DyToxModel(Config, Backend, DType, new Rng(0));
+        foreach (int classes in classesPerTask) teacher.AddTask(classes, withDivergenceHead: false);
+        var mine = NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        foreach (var (name, p) in teacher.NamedParameters()) Backend.Copy(mine[name].Value, p.Value);
+        teacher.Freeze();
+        teacher.Eval();
+        return teacher;
+    }
+
+    /// <summary>Number of scalars in the parameters, optionally without the (training-only) divergence head.</summary>
+    public new long ParameterCount(bool includeDivergenceHead) =>
+        NamedParameters()
+            .Where(p => includeDivergenceHead || !p.Name.StartsWith("head_div.", StringComparison.Ordinal))
+            .Sum(p => p.Parameter.Numel);
+
+    private Variable[] AllTaskTokens()
+    {
+        var all = new Variable[TaskTokens.Count];
+        for (int t = 0; t < all.Length; t++) all[t] = TaskTokens[t];
+        return all;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace DyTox.Tensor.Cpu.Gemm;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the panel layouts the micro-kernels stream through, zero-padding ragged
+/// edges so kernels always run full tiles. A panel: for each k step, MR consecutive rows. B panel: for each k step,
+/// NR consecutive columns.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>Packs op(A)[row0 .. row0+rows, col0 .. col0+kc] into ceil(rows/mr) panels of kc·mr values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA<T>(bool transA, T* a, int lda, int row0, int rows, int col0, int kc, int mr, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        for (int r = 0; r < rows; r += mr)
+        {
+            int valid = Math.Min(mr, rows - r);
+            T* panel = dst + (long)r * kc;
+            if (transA)
+            {
+                // op(A)[i, p] = A[p, i]: each k step is a contiguous run of rows.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* src = a + (long)(col0 + p) * lda + row0 + r;
+                    T* d = panel + (long)p * mr;
+                    new ReadOnlySpan<T>(src, valid).CopyTo(new Span<T>(d, valid));
+                    for (int i = valid; i < mr; i++) d[i] = T.Zero;
+                }
+            }
+            else
+            {
+                for (int i = 0; i < valid; i++)
+                {
+                    T* src = a + (long)(row0 + r + i) * lda + col0;
+                    T* d = panel + i;
+                    for (int p = 0; p < kc; p++) d[(long)p * mr] = src[p];
+                }
+                for (int i = valid; i < mr; i++)
+                    for (int p = 0; p < kc; p++) panel[(long)p * mr + i] = T.Zero;
+            }
+        }
+    }
+
+    /// <summary>Packs panels [panel0, panel1) of op(B)[row0 .. row0+kc, col0 .. col0+cols] (nr columns per panel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB<T>(bool transB, T* b, int ldb, int row0, int kc, int col0, int cols, int nr, int panel0, int panel1, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        for (int jp = panel0; jp < panel1; jp++)
+        {
+            int c = jp * nr;
+            int valid = Math.Min(nr, cols - c);
+            T* panel = dst + (long)c * kc;
+            if (!transB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    T* src = b + (long)(row0 + p) * ldb + col0 + c;
+                    T* d = panel + (long)p * nr;
+                    new ReadOnlySpan<T>(src, valid).CopyTo(new Span<T>(d, valid));
+                    for (int j = valid; j < nr; j++) d[j] = T.Zero;
+                }
+            }
+            else
+            {
+                // op(B)[p, j] = B[j, p]: each column of op(B) is a contiguous stored row.
+                for (int j = 0; j < valid; j++)
+                {
+                    T* src = b + (long)(col0 + c + j) * ldb + row0;
+                    T* d = panel + j;
+                    for (int p = 0; p < kc; p++) d[(long)p * nr] = src[p];
+                }
+                for (int j = valid; j < nr; j++)
+                    for (int p = 0; p < kc; p++) panel[(long)p * nr + j] = T.Zero;
+            }
+        }
+    }
+}

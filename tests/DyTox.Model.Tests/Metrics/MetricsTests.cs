@@ -1,0 +1,144 @@
+using DyTox.Metrics;
+
+namespace DyTox.Model.Tests.Metrics;
+
+public class MetricsTests
+{
+    // Issue #2 history: task 0 = 92.5, 87.7, 80.0, 71.3; task 1 = 83.4, 74.0, 69.8; task 2 = 82.0, 75.0; task 3 = 85.0.
+    private static AccuracyMatrix IssueMatrix() => AccuracyMatrix.FromPercentages(
+    [
+        [92.5],
+        [87.7, 83.4],
+        [80.0, 74.0, 82.0],
+        [71.3, 69.8, 75.0, 85.0],
+    ]);
+
+    [Test]
+    public void LoggedForgettingReproducesTheReferenceLog()
+    {
+        var m = IssueMatrix();
+        Assert.That(ContinualMetrics.ContinuumLoggedForgetting(m, 0), Is.EqualTo(0));
+        Assert.That(ContinualMetrics.ContinuumLoggedForgetting(m, 1), Is.EqualTo(0));
+        Assert.That(ContinualMetrics.ContinuumLoggedForgetting(m, 2), Is.EqualTo(6.25).Within(1e-9));
+        Assert.That(ContinualMetrics.ContinuumLoggedForgetting(m, 3), Is.EqualTo(11.6).Within(1e-9));
+    }
+
+    [Test]
+    public void StandardForgetting_Chaudhry()
+    {
+        var m = IssueMatrix();
+        Assert.That(ContinualMetrics.Forgetting(m, 0), Is.EqualTo(0));
+        Assert.That(ContinualMetrics.Forgetting(m, 1), Is.EqualTo(92.5 - 87.7).Within(1e-9));
+        Assert.That(ContinualMetrics.Forgetting(m, 2), Is.EqualTo((12.5 + 9.4) / 2).Within(1e-9));
+        Assert.That(ContinualMetrics.Forgetting(m, 3), Is.EqualTo((21.2 + 13.6 + 7.0) / 3).Within(1e-9));
+    }
+
+    [Test]
+    public void StandardForgettingUsesTheMaximumNotTheFirstAccuracy()
+    {
+        var m = AccuracyMatrix.FromPercentages([[50.0], [70.0, 90.0], [40.0, 60.0, 80.0]]);
+        Assert.That(ContinualMetrics.Forgetting(m, 2), Is.EqualTo(((70 - 40) + (90 - 60)) / 2.0).Within(1e-9));
+        Assert.That(ContinualMetrics.BackwardTransfer(m, 2), Is.EqualTo(((40 - 50) + (60 - 90)) / 2.0).Within(1e-9));
+    }
+
+    [Test]
+    public void BackwardTransferVariants()
+    {
+        var m = IssueMatrix();
+        Assert.That(ContinualMetrics.BackwardTransfer(m, 2), Is.EqualTo(-21.9 / 2).Within(1e-9));
+        Assert.That(ContinualMetrics.BackwardTransfer(m, 3), Is.EqualTo(-41.8 / 3).Within(1e-9));
+        Assert.That(ContinualMetrics.BackwardTransferAllPairs(m, 2), Is.EqualTo((-4.8 - 12.5 - 9.4) / 3).Within(1e-9));
+        Assert.That(ContinualMetrics.ContinuumLoggedBackwardTransfer(m, 2), Is.EqualTo(-12.5 / 3).Within(1e-9));
+        Assert.That(ContinualMetrics.ContinuumLoggedForwardTransfer(m, 2), Is.EqualTo((87.7 + 80.0 + 74.0) / 3).Within(1e-9));
+        Assert.That(ContinualMetrics.ContinuumLoggedForwardTransfer(m, 1), Is.EqualTo(87.7).Within(1e-9));
+    }
+
+    [Test]
+    public void ForwardTransferNeedsFutureEvaluations()
+    {
+        Assert.That(ContinualMetrics.ForwardTransfer(IssueMatrix(), 2), Is.Null);
+        var m = AccuracyMatrix.FromPercentages([[90.0, 10.0], [80.0, 85.0, 20.0], [70.0, 75.0, 88.0]]);
+        Assert.That(ContinualMetrics.ForwardTransfer(m, 2), Is.EqualTo(15.0).Within(1e-9));
+    }
+
+    [Test]
+    public void AccuracyAAverageAndLast()
+    {
+        var m = IssueMatrix();
+        Assert.That(ContinualMetrics.AccuracyA(m, 1), Is.EqualTo((92.5 + 87.7 + 83.4) / 3).Within(1e-9));
+        Assert.That(ContinualMetrics.AverageIncrementalAccuracy([92.5, 85.55, 78.0]), Is.EqualTo(256.05 / 3).Within(1e-9));
+        Assert.That(ContinualMetrics.Last([92.5, 85.55, 78.0]), Is.EqualTo(78.0));
+        Assert.That(ContinualMetrics.ModelSizeGrowth([100, 110, 125]), Is.EqualTo((1 + 100.0 / 110 + 0.8) / 3).Within(1e-12));
+        Assert.That(ContinualMetrics.ModelSizeGrowth([100]), Is.EqualTo(1.0));
+    }
+
+    [Test]
+    public void OldAndNewAccuracyAreSampleWeighted()
+    {
+        var m = new AccuracyMatrix();
+        m.AddRow([90.0]);
+        m.AddRow([85.0, 95.0]);
+        m.AddRow([80.0, 74.0, 82.0], [100, 300, 100]);
+        Assert.That(ContinualMetrics.OldAccuracy(m, 0), Is.Null);
+        Assert.That(ContinualMetrics.OldAccuracy(m, 1), Is.EqualTo(85.0));
+        Assert.That(ContinualMetrics.OldAccuracy(m, 2), Is.EqualTo(75.5).Within(1e-9));
+        Assert.That(ContinualMetrics.NewAccuracy(m, 2), Is.EqualTo(82.0));
+    }
+
+    [Test]
+    public void MissingEntriesGiveAClearError()
+    {
+        var m = AccuracyMatrix.FromPercentages([[90.0], [80.0]]);
+        Assert.That(() => ContinualMetrics.Forgetting(m, 1), Throws.Nothing);
+        Assert.That(() => ContinualMetrics.BackwardTransfer(AccuracyMatrix.FromPercentages([[90.0], [double.NaN, 3.0]]), 1),
+            Throws.InvalidOperationException.With.Message.Contains("task 0 after step 1"));
+        Assert.That(() => m.AddRow([101.0]), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void CsvOfTheMatrix()
+    {
+        var csv = AccuracyMatrix.FromPercentages([[92.5], [87.7, 83.4]]).ToCsv();
+        Assert.That(csv, Is.EqualTo("step,task_0,task_1\n0,92.5,\n1,87.7,83.4\n"));
+    }
+
+    [Test]
+    public void AccumulatorCountsTop1TopKAndTasks()
+    {
+        var acc = new EvaluationAccumulator(2);
+        float[] logits =
+        [
+            0.1f, 0.9f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, // label 1: top-1 correct
+            0.9f, 0.8f, 0.7f, 0.6f, 0.5f, 0.4f, 0.3f, // label 4: rank 5 → top-5 correct, top-1 wrong
+            0.9f, 0.8f, 0.7f, 0.6f, 0.5f, 0.4f, 0.3f, // label 6: rank 7 → wrong
+            0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, // all tied, label 0 → first index wins
+        ];
+        acc.AddLogits(logits, 7, [1, 4, 6, 0], [0, 1, 1, 0]);
+        acc.AddLoss(4.0, 4);
+        var e = acc.ToEvaluation();
+        Assert.That(e.CorrectPerTask, Is.EqualTo(new long[] { 2, 0 }));
+        Assert.That(e.TotalPerTask, Is.EqualTo(new long[] { 2, 2 }));
+        Assert.That(e.Top1, Is.EqualTo(50.0));
+        Assert.That(e.Top5, Is.EqualTo(75.0));
+        Assert.That(e.MeanLoss, Is.EqualTo(1.0));
+        Assert.That(e.PerTaskAccuracy(), Is.EqualTo(new[] { 100.0, 0.0 }));
+    }
+
+    [Test]
+    public void HistoryBuildsTheMatrixAndSummary()
+    {
+        var h = new ContinualMetricsHistory();
+        h.AddStep(10, new StepEvaluation([925], [1000], 990), 1000);
+        h.AddStep(20, new StepEvaluation([877, 834], [1000, 1000], 1947), 1100);
+        Assert.That(h.Matrix[1, 0], Is.EqualTo(87.7).Within(1e-9));
+        Assert.That(h.AverageIncrementalAccuracy, Is.EqualTo((92.5 + 85.55) / 2).Within(1e-9));
+        Assert.That(h.Last, Is.EqualTo(85.55).Within(1e-9));
+        Assert.That(h.AverageTop5, Is.EqualTo((99.0 + 97.35) / 2).Within(1e-9));
+        Assert.That(h.Forgetting, Is.EqualTo(4.8).Within(1e-9));
+        Assert.That(() => h.AddStep(30, new StepEvaluation([1], [1]), null), Throws.ArgumentException);
+        string table = SummaryTableRenderer.Render(h, "fmnist 2-2");
+        Assert.That(table, Does.StartWith("fmnist 2-2\n"));
+        Assert.That(table, Does.Contain("Avg (incremental top-1): 89.03").And.Contain("Last top-1:              85.55"));
+        Assert.That(table, Does.Contain("1,100").And.Contain("87.70 83.40"));
+    }
+}

@@ -1,0 +1,78 @@
+using DyTox.Autograd;
+using DyTox.Tensor;
+using DyTox.Tensor.Cpu;
+
+namespace DyTox.Model.Tests.Model;
+
+/// <summary>Loss helpers (dytox-spec §2.5, §9).</summary>
+public class LossTests
+{
+    private static CpuBackend Be => CpuBackend.Instance;
+
+    [Test]
+    public void DivergenceTargetsMapOldToZeroAndNewToTheirOffset()
+    {
+        // spec §9: C_old = 20, C_t = 10: label 25 → index 6, label 7 → index 0.
+        using var scope = TensorScope.Begin();
+        var t = DyToxLoss.DivergenceTargets([25, 7, 20, 29], 20, 10, Be, DType.Float64).ToArray<double>();
+        int[] hot = Enumerable.Range(0, 4).Select(r => Array.IndexOf(t, 1.0, r * 11) - r * 11).ToArray();
+        Assert.That(hot, Is.EqualTo(new[] { 6, 0, 1, 10 }));
+        Assert.That(t.Sum(), Is.EqualTo(4));
+    }
+
+    [Test]
+    public void SoftDivergenceTargetsSumTheOldMass()
+    {
+        using var scope = TensorScope.Begin();
+        var soft = Be.Empty(DType.Float64, [2, 5]);
+        Init.Write(soft, [0.1, 0.2, 0.05, 0.6, 0.05, 0.3, 0.3, 0.3, 0.02, 0.08]);
+        var div = DyToxLoss.DivergenceTargets(soft, oldClasses: 3).ToArray<double>();
+        Assert.That(div, Is.EqualTo(new[] { 0.35, 0.6, 0.05, 0.9, 0.02, 0.08 }).Within(1e-15));
+    }
+
+    [Test]
+    public void AlphaAndWeighting()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(DyToxLoss.Alpha(10, 20), Is.EqualTo(0.5));
+            Assert.That(DyToxLoss.Alpha(90, 100), Is.EqualTo(0.9));
+            Assert.That(DyToxLoss.Alpha(0, 10), Is.EqualTo(0));
+            Assert.That(() => DyToxLoss.Alpha(11, 10), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(() => DyToxLoss.OneHot([3], 3, Be, DType.Float32), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("label 0"));
+        });
+    }
+
+    [Test]
+    public void TaskOneLossIsTheWeightedSumOfItsParts()
+    {
+        using var model = new DyToxModel(DyToxConfig.Fixture, Be, DType.Float64, new Rng(21));
+        model.AddTask(3);
+        using var teacher = model.CloneAsTeacher();
+        model.AddTask(2);
+        model.SetTrainablePhase(TrainingPhase.TaskMain);
+        using var scope = TensorScope.Begin();
+        var images = Be.Empty(DType.Float64, [2, 3, 16, 16]);
+        var rng = new Rng(22);
+        Init.Normal(images, 0, 1, rng);
+        var x = new Variable(images);
+        int[] y = [4, 1];
+        DyTox.Tensor.Tensor teacherLogits;
+        using (GradMode.NoGrad()) teacherLogits = teacher.Forward(x, withDivergence: false).Logits.Value;
+        var output = model.Forward(x, withDivergence: true);
+        var parts = DyToxLoss.Compute(output, DyToxLoss.OneHot(y, 5, Be, DType.Float64), 3, teacherLogits,
+                                      DyToxLoss.DivergenceTargets(y, 3, 2, Be, DType.Float64));
+        double expected = 0.4 * parts.Classification.Item() + 0.6 * parts.Distillation!.Item() + 0.1 * parts.Divergence!.Item();
+        Assert.Multiple(() =>
+        {
+            Assert.That(parts.Alpha, Is.EqualTo(0.6));
+            Assert.That(parts.Total.Item(), Is.EqualTo(expected).Within(1e-15));
+            // The student has not moved from its teacher and old logits do not see the new token: KD vanishes.
+            Assert.That(parts.Distillation!.Item(), Is.EqualTo(0).Within(1e-12));
+            Assert.That(parts.Divergence!.Item(), Is.GreaterThan(0));
+        });
+        Tape.Current.Clear();
+        Assert.That(() => DyToxLoss.Compute(output, DyToxLoss.OneHot(y, 5, Be, DType.Float64), 3), Throws.ArgumentNullException.With.Message.Contains("teacher"));
+        Tape.Current.Clear();
+    }
+}
