@@ -24,7 +24,7 @@ public sealed class ClassIncrementalScenario
         var present = train.Labels.Distinct().OrderBy(x => x).ToArray();
         _order = classOrder is null ? present : classOrder.ToArray();
         int classes = _order.Length;
-        ValidateOrder(_order, train);
+        ValidateOrder(_order);
 
         int maxId = Math.Max(train.ClassCount, Math.Max(_order.Max() + 1, test.ClassCount));
         _newLabelOfOriginal = Enumerable.Repeat(-1, maxId).ToArray();
@@ -191,7 +191,7 @@ public sealed class ClassIncrementalScenario
         return new LabeledSubset(dataset, indices.ToArray(), labels.ToArray(), tasks.ToArray());
     }
 
-    private static void ValidateOrder(int[] order, ImageDataset train)
+    private static void ValidateOrder(int[] order)
     {
         if (order.Length == 0)
         {

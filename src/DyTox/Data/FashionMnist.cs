@@ -49,6 +49,11 @@ public static class FashionMnist
         var images = IdxFile.ReadUnsignedBytes(imagesPath, expectedRank: 3);
         var labels = IdxFile.ReadUnsignedBytes(labelsPath, expectedRank: 1);
         int n = images.Dimensions[0];
+        if (n == 0 || images.Dimensions[1] == 0 || images.Dimensions[2] == 0)
+        {
+            throw new DatasetFormatException(imagesPath,
+                $"image dimensions [{string.Join(", ", images.Dimensions)}] must all be positive.");
+        }
         if (labels.Dimensions[0] != n)
         {
             throw new DatasetFormatException(labelsPath,

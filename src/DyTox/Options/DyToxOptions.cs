@@ -224,6 +224,7 @@ public sealed partial class DyToxOptions
         var close = OptionSchema.Keys.Select(k => k.Name)
             .Where(n => n.Contains(key, StringComparison.Ordinal) || key.Contains(n, StringComparison.Ordinal)
                         || Levenshtein(n, key) <= 2)
+            .OrderBy(n => Levenshtein(n, key)).ThenBy(n => n, StringComparer.Ordinal)
             .Take(3).ToArray();
         string hint = close.Length > 0 ? $" Did you mean {string.Join(", ", close.Select(c => $"\"{c}\""))}?" : "";
         return new OptionsException($"{where}: unknown option \"{key}\".{hint}");

@@ -155,6 +155,35 @@ public class AugmentationTests
     }
 
     [Test]
+    public void EveryOpKeepsTheShapeForOneAndThreeChannels()
+    {
+        var ra = new RandAugment();
+        foreach (int channels in new[] { 1, 3 })
+        {
+            var img = Ramp(9, 7, channels);
+            foreach (var op in RandAugment.IncreasingOps)
+            {
+                var r = ra.ApplyOp(op, img, 9, new SplitMix64Random((int)op));
+                Assert.That((r.Height, r.Width, r.Channels), Is.EqualTo((9, 7, channels)), op.ToString());
+            }
+        }
+        Assert.That(RandAugment.IncreasingOps, Has.Length.EqualTo(15));
+    }
+
+    [Test]
+    public void GeometricOpsFillWithTheImageNetMeanColour()
+    {
+        var ra = new RandAugment();
+        var rgb = ra.ApplyOp(RandAugmentOp.TranslateXRel, Ramp(10, 10, 3), 10, new Scripted([0.0], [], []));
+        // shift by +4.5 px: the right-most columns come from outside the image
+        Assert.That(new[] { rgb[0, 9, 0], rgb[0, 9, 1], rgb[0, 9, 2] }, Is.EqualTo(new byte[] { 124, 116, 104 }));
+        var grey = ra.ApplyOp(RandAugmentOp.TranslateYRel, Ramp(10, 10, 1), 10, new Scripted([0.9], [], []));
+        Assert.That(grey[0, 0, 0], Is.EqualTo(117)); // negative shift: the top rows are filled with the luma of the mean
+        var bilinear = new RandAugment(new RandAugmentOptions { Interpolation = Interpolation.Bilinear, Fill = [9] });
+        Assert.That(bilinear.ApplyOp(RandAugmentOp.ShearX, Ramp(6, 6, 1), 10, new Scripted([0.0], [], []))[5, 5, 0], Is.EqualTo(9));
+    }
+
+    [Test]
     public void PipelineIsDeterministicPerSeedAndWorksForOneAndThreeChannels()
     {
         foreach (int channels in new[] { 1, 3 })
