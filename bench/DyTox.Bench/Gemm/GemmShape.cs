@@ -10,9 +10,9 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA, bo
     public long ElementsB => (long)K * N;
     public long ElementsC => (long)M * N;
 
-    // Shown in the BenchmarkDotNet table: name, m×n×k, op letters, batch.
+    // Shown in the BenchmarkDotNet table as (m×k)·(k×n), the op letters and the batch count.
     public override string ToString() =>
-        $"{Name} {M}x{N}x{K} {(TransA ? 'T' : 'N')}{(TransB ? 'T' : 'N')}{(Batch > 1 ? $" x{Batch}" : "")}";
+        $"{Name} ({M}x{K})({K}x{N}) {(TransA ? 'T' : 'N')}{(TransB ? 'T' : 'N')}{(Batch > 1 ? $" x{Batch}" : "")}";
 
     /// <summary>
     /// DyTox-CIFAR linear layers at B·N = 128·64 = 8192 tokens, C = 384 (PyTorch weights are [out, in], so forward is

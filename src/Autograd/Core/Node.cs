@@ -25,5 +25,14 @@ public abstract class Node
     /// <summary>Adds a gradient the caller keeps (e.g. dy passed through unchanged); copied if needed.</summary>
     protected static void Lend(Variable input, TensorT g) => input.AccumulateGrad(g, owned: false);
 
+    /// <summary>Takes over dy (this node's output gradient, passed to <see cref="Backward"/>) so it can be modified
+    /// in place and handed to an input without a copy. Call it after the last read of dy as an input.</summary>
+    protected TensorT TakeOutputGradient(TensorT dy)
+    {
+        var taken = Output!.TakeGrad();
+        if (!ReferenceEquals(taken, dy)) throw new InvalidOperationException($"{Name}: the output gradient was already taken.");
+        return taken;
+    }
+
     protected static TensorT Like(TensorT t) => t.Backend.Empty(t.DType, t.Shape);
 }

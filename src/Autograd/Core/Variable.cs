@@ -34,6 +34,9 @@ public class Variable : IDisposable
 
     public bool IsLeaf => GradFn is null;
 
+    /// <summary>True once the node that produced this variable was run or dropped by the tape.</summary>
+    public bool GraphReleased { get; internal set; }
+
     /// <summary>Whether gradients flow into this variable. Settable on leaves only.</summary>
     public bool RequiresGrad
     {
@@ -62,6 +65,9 @@ public class Variable : IDisposable
     /// <summary>A leaf sharing this variable's value, outside the graph (no gradient flows back).</summary>
     public Variable Detach() => new(Value.Alias(), requiresGrad: false);
 
+    /// <summary>Backpropagates from this one-element loss (<see cref="Tape.Backward(Variable)"/>).</summary>
+    public void Backward() => Tape.Backward(this);
+
     /// <summary>The scalar value of a one-element variable.</summary>
     public double Item() => Value.Item();
 
@@ -78,6 +84,14 @@ public class Variable : IDisposable
         }
         g.Backend.Axpy(1.0, g, grad);
         if (owned) g.Dispose();
+    }
+
+    /// <summary>Hands the gradient buffer over to the caller (used by nodes that reuse their output gradient).</summary>
+    internal TensorT? TakeGrad()
+    {
+        var g = grad;
+        grad = null;
+        return g;
     }
 
     /// <summary>Frees the gradient of an intermediate after its node ran backward.</summary>

@@ -17,8 +17,10 @@ public static partial class F
     {
         const string op = "Gpsa";
         Expect.Floating(op, "qk", qk);
-        foreach (var (t, name) in new[] { (v, "v"), (posWeight, "posWeight"), (posBias, "posBias"), (gates, "gates") })
-            Expect.SameDType(op, qk, "qk", t, name);
+        Expect.SameDType(op, qk, "qk", v, "v");
+        Expect.SameDType(op, qk, "qk", posWeight, "posWeight");
+        Expect.SameDType(op, qk, "qk", posBias, "posBias");
+        Expect.SameDType(op, qk, "qk", gates, "gates");
         Expect.SameDType(op, qk, "qk", relativePositions, nameof(relativePositions));
         Expect.Rank(op, "qk", qk.Shape, 3);
         int b = qk.Size(0), n = qk.Size(1), d = qk.Size(2) / 2;
@@ -76,8 +78,10 @@ public static partial class F
     {
         const string op = "TaskAttention";
         Expect.Floating(op, "q", q);
-        foreach (var (t, name) in new[] { (kToken, "kToken"), (vToken, "vToken"), (kPatch, "kPatch"), (vPatch, "vPatch") })
-            Expect.SameDType(op, q, "q", t, name);
+        Expect.SameDType(op, q, "q", kToken, "kToken");
+        Expect.SameDType(op, q, "q", vToken, "vToken");
+        Expect.SameDType(op, q, "q", kPatch, "kPatch");
+        Expect.SameDType(op, q, "q", vPatch, "vPatch");
         Expect.Rank(op, "q", q.Shape, 3);
         Expect.Rank(op, "kPatch", kPatch.Shape, 3);
         int tasks = q.Size(0), b = q.Size(1), d = q.Size(2), n = kPatch.Size(1);

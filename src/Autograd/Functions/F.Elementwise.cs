@@ -83,6 +83,14 @@ public static partial class F
         input.AccumulateGrad(reduced, owned: true);
     }
 
+    /// <summary>Gives dy summed down to the input's (broadcast) shape.</summary>
+    private static void GiveSummed(Variable input, TensorT dy)
+    {
+        var g = input.Backend.Empty(input.DType, input.Shape);
+        dy.Backend.SumToShape(dy, g);
+        input.AccumulateGrad(g, owned: true);
+    }
+
     private sealed class BinaryNode(BinaryOp op, Variable a, Variable b) : Node
     {
         public override string Name => op.ToString();
@@ -94,16 +102,29 @@ public static partial class F
             {
                 case BinaryOp.Add:
                 case BinaryOp.Sub:
+                    double sign = op == BinaryOp.Add ? 1 : -1;
+                    bool bTakesDy = b.RequiresGrad && dy.Shape.SequenceEqual(b.Shape);
                     if (a.RequiresGrad)
                     {
-                        if (dy.Shape.SequenceEqual(a.Shape)) Lend(a, dy);
-                        else { var g = Like(dy); be.Copy(dy, g); GiveReduced(a, g); }
+                        if (!dy.Shape.SequenceEqual(a.Shape)) GiveSummed(a, dy);
+                        else if (bTakesDy) Lend(a, dy);
+                        else Give(a, TakeOutputGradient(dy)); // the only consumer: hand dy over without a copy
                     }
                     if (b.RequiresGrad)
                     {
-                        var g = Like(dy);
-                        if (op == BinaryOp.Add) be.Copy(dy, g); else be.Affine(dy, -1, 0, g);
-                        GiveReduced(b, g);
+                        if (bTakesDy)
+                        {
+                            var g = TakeOutputGradient(dy);
+                            if (sign < 0) be.Affine(g, -1, 0, g);
+                            Give(b, g);
+                        }
+                        else
+                        {
+                            var g = Like(b.Value);
+                            be.SumToShape(dy, g);
+                            if (sign < 0) be.Affine(g, -1, 0, g);
+                            Give(b, g);
+                        }
                     }
                     break;
                 case BinaryOp.Mul:
@@ -132,9 +153,8 @@ public static partial class F
 
         internal override void Backward(TensorT dy)
         {
-            if (alpha == 1) { Lend(x, dy); return; }
-            var g = Like(dy);
-            dy.Backend.Affine(dy, alpha, 0, g);
+            var g = TakeOutputGradient(dy);
+            if (alpha != 1) dy.Backend.Affine(g, alpha, 0, g);
             Give(x, g);
         }
     }

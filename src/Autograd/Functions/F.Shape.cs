@@ -108,6 +108,28 @@ public static partial class F
         return Tape.ShouldRecord(x) ? Tape.Record(new IndexSelectNode(x, a, indices), y) : new Variable(y);
     }
 
+    /// <summary>Broadcasts x to <paramref name="shape"/> (NumPy rules; new leading axes allowed) as a contiguous
+    /// copy; the gradient is summed back to x's shape.</summary>
+    public static Variable Expand(Variable x, params int[] shape)
+    {
+        using var view = x.Value.Expand(shape);
+        var y = view.Contiguous();
+        return Tape.ShouldRecord(x) ? Tape.Record(new ExpandNode(x), y) : new Variable(y);
+    }
+
+    private sealed class ExpandNode(Variable x) : Node
+    {
+        public override string Name => "Expand";
+
+        internal override void Backward(TensorT dy)
+        {
+            if (dy.Shape.SequenceEqual(x.Shape)) { Lend(x, dy); return; }
+            var g = Like(x.Value);
+            dy.Backend.SumToShape(dy, g);
+            Give(x, g);
+        }
+    }
+
     private sealed class ReshapeNode(Variable x) : Node
     {
         public override string Name => "Reshape";

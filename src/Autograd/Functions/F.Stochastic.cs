@@ -78,8 +78,8 @@ public static partial class F
 
         internal override void Backward(TensorT dy)
         {
-            var g = Like(x.Value);
-            dy.Backend.Binary(BinaryOp.Mul, dy, mask, g);
+            var g = TakeOutputGradient(dy);
+            dy.Backend.Binary(BinaryOp.Mul, g, mask, g);
             Give(x, g);
         }
 

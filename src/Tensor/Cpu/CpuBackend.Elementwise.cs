@@ -247,7 +247,8 @@ public sealed unsafe partial class CpuBackend
                 case UnaryOp.Tanh: TensorPrimitives.Tanh(s, d); break;
                 case UnaryOp.Relu: TensorPrimitives.Max(s, T.Zero, d); break;
                 case UnaryOp.Gelu:
-                    for (int i = 0; i < len; i++) d[i] = T.CreateTruncating(SpecialFunctions.Gelu(double.CreateTruncating(s[i])));
+                    if (typeof(T) == typeof(float)) VectorGelu.Forward((float*)(px + start), (float*)(pd + start), len);
+                    else for (int i = 0; i < len; i++) d[i] = T.CreateTruncating(SpecialFunctions.Gelu(double.CreateTruncating(s[i])));
                     break;
                 default: throw new ArgumentOutOfRangeException(nameof(op), op, "unknown unary op");
             }
@@ -277,6 +278,7 @@ public sealed unsafe partial class CpuBackend
                 case UnaryOp.Tanh: for (int i = 0; i < len; i++) ds[i] = gs[i] * (T.One - ys[i] * ys[i]); break;
                 case UnaryOp.Relu: for (int i = 0; i < len; i++) ds[i] = xs[i] > T.Zero ? gs[i] : T.Zero; break;
                 case UnaryOp.Gelu:
+                    if (typeof(T) == typeof(float)) { VectorGelu.Backward((float*)xs, (float*)gs, (float*)ds, len); break; }
                     for (int i = 0; i < len; i++)
                         ds[i] = T.CreateTruncating(double.CreateTruncating(gs[i]) * SpecialFunctions.GeluDerivative(double.CreateTruncating(xs[i])));
                     break;

@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace DyTox.Tensor.Cpu;
 
@@ -49,43 +49,53 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    /// <summary>y = exp(x − max) / Σ exp(x − max); y may alias x.</summary>
+    /// <summary>y = exp(x − max) / Σ exp(x − max) in one fused vector pass plus a scaling pass; y may alias x.</summary>
     internal static void SoftmaxRow<T>(T* x, T* y, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T max = Simd.Max(x, n);
-        var ys = new Span<T>(y, n);
-        TensorPrimitives.Subtract(new ReadOnlySpan<T>(x, n), max, ys);
-        TensorPrimitives.Exp(ys, ys);
-        T sum = Simd.Sum(y, n);
-        TensorPrimitives.Multiply(ys, T.One / sum, ys);
+        var vmax = Vector512.Create(max);
+        var acc = Vector512<T>.Zero;
+        int w = Vector512<T>.Count, i = 0;
+        for (; i <= n - w; i += w)
+        {
+            var e = Simd.Exp(Vector512.Load(x + i) - vmax);
+            e.Store(y + i);
+            acc += e;
+        }
+        T sum = Vector512.Sum(acc);
+        for (; i < n; i++)
+        {
+            T e = T.Exp(x[i] - max);
+            y[i] = e;
+            sum += e;
+        }
+        T inv = T.One / sum;
+        var vinv = Vector512.Create(inv);
+        for (i = 0; i <= n - w; i += w) (Vector512.Load(y + i) * vinv).Store(y + i);
+        for (; i < n; i++) y[i] *= inv;
     }
 
-    /// <summary>y = (x − max) − log Σ exp(x − max), finite for any finite row; y may alias x only when
-    /// it is not needed afterwards (x is read twice).</summary>
+    /// <summary>y = (x − max) − log Σ exp(x − max), finite for any finite row; y may alias x.</summary>
     internal static void LogSoftmaxRow<T>(T* x, T* y, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T max = Simd.Max(x, n);
-        T sum = SumExpShifted(x, n, max);
-        T logSum = T.Log(sum);
-        var ys = new Span<T>(y, n);
-        TensorPrimitives.Subtract(new ReadOnlySpan<T>(x, n), max, ys);
-        TensorPrimitives.Subtract(ys, logSum, ys);
+        T logSum = T.Log(SumExpShifted(x, n, max));
+        var vmax = Vector512.Create(max);
+        var vlog = Vector512.Create(logSum);
+        int w = Vector512<T>.Count, i = 0;
+        for (; i <= n - w; i += w) (Vector512.Load(x + i) - vmax - vlog).Store(y + i);
+        for (; i < n; i++) y[i] = x[i] - max - logSum;
     }
 
-    /// <summary>Σ exp(x[i] − shift), in blocks through a stack buffer so that x is left untouched.</summary>
+    /// <summary>Σ exp(x[i] − shift), leaving x untouched.</summary>
     internal static T SumExpShifted<T>(T* x, int n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        const int Block = 256;
-        T* tmp = stackalloc T[Block];
-        T sum = T.Zero;
-        for (int i = 0; i < n; i += Block)
-        {
-            int len = Math.Min(Block, n - i);
-            var t = new Span<T>(tmp, len);
-            TensorPrimitives.Subtract(new ReadOnlySpan<T>(x + i, len), shift, t);
-            TensorPrimitives.Exp(t, t);
-            sum += Simd.Sum(tmp, len);
-        }
+        var vs = Vector512.Create(shift);
+        var acc = Vector512<T>.Zero;
+        int w = Vector512<T>.Count, i = 0;
+        for (; i <= n - w; i += w) acc += Simd.Exp(Vector512.Load(x + i) - vs);
+        T sum = Vector512.Sum(acc);
+        for (; i < n; i++) sum += T.Exp(x[i] - shift);
         return sum;
     }
 
@@ -94,31 +104,27 @@ public sealed unsafe partial class CpuBackend
         if (width == 0) return;
         CpuParallel.For(rows, 4L * width, (begin, end) =>
         {
-            const int Block = 256;
-            T* tmp = stackalloc T[Block];
+            int w = Vector512<T>.Count;
             for (int r = begin; r < end; r++)
             {
                 long o = (long)r * width;
                 T* yr = y + o, gr = dy + o, dr = dx + o;
+                int i = 0;
                 if (!log)
                 {
                     // dx = y·(dy − Σ dy·y)
                     T dot = Simd.Dot(gr, yr, width);
-                    var ds = new Span<T>(dr, width);
-                    TensorPrimitives.Subtract(new ReadOnlySpan<T>(gr, width), dot, ds);
-                    TensorPrimitives.Multiply(ds, new ReadOnlySpan<T>(yr, width), ds);
+                    var vdot = Vector512.Create(dot);
+                    for (; i <= width - w; i += w) ((Vector512.Load(gr + i) - vdot) * Vector512.Load(yr + i)).Store(dr + i);
+                    for (; i < width; i++) dr[i] = (gr[i] - dot) * yr[i];
                 }
                 else
                 {
                     // dx = dy − softmax·Σ dy, softmax = exp(y)
                     T sum = Simd.Sum(gr, width);
-                    for (int i = 0; i < width; i += Block)
-                    {
-                        int len = Math.Min(Block, width - i);
-                        var t = new Span<T>(tmp, len);
-                        TensorPrimitives.Exp(new ReadOnlySpan<T>(yr + i, len), t);
-                        TensorPrimitives.MultiplyAdd(t, -sum, new ReadOnlySpan<T>(gr + i, len), new Span<T>(dr + i, len));
-                    }
+                    var vsum = Vector512.Create(sum);
+                    for (; i <= width - w; i += w) (Vector512.Load(gr + i) - Simd.Exp(Vector512.Load(yr + i)) * vsum).Store(dr + i);
+                    for (; i < width; i++) dr[i] = gr[i] - T.Exp(yr[i]) * sum;
                 }
             }
         });

@@ -6,12 +6,14 @@ namespace DyTox.Tensor.Tests.Attention;
 [NonParallelizable]
 public class GpsaTests
 {
-    // (batch, tokens, dim, heads): head width 12 is ragged for every SIMD width; batch 6 spans two reduction chunks.
+    // (batch, tokens, dim, heads): head width 12 is ragged for every SIMD width (packed operands); head width 32
+    // fills whole registers (operands read and results written in place); batch 6 spans two reduction chunks.
     private static readonly object[] Shapes =
     [
         new object[] { 6, 9, 36, 3 },
         new object[] { 2, 25, 36, 3 },
         new object[] { 2, 65, 36, 3 },
+        new object[] { 5, 49, 64, 2 },
     ];
 
     [TestCaseSource(nameof(Shapes))]
@@ -111,7 +113,7 @@ public class GpsaTests
         for (int k = 0; k < wide64.Length; k++)
         {
             Assert.That(RelativeError(narrow64[k], wide64[k]), Is.LessThan(1e-13), $"{GpsaProblem.OutputNames[k]} float64");
-            Assert.That(RelativeError(narrow32[k], wide32[k]), Is.LessThan(16 * DType.Float32.Epsilon()), $"{GpsaProblem.OutputNames[k]} float32");
+            Assert.That(RelativeError(narrow32[k], wide32[k]), Is.LessThan(64 * DType.Float32.Epsilon()), $"{GpsaProblem.OutputNames[k]} float32 (different summation orders)");
         }
     }
 

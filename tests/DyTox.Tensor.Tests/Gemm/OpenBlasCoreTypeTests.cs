@@ -44,6 +44,25 @@ public sealed class OpenBlasCoreTypeTests
     public void PrescottOnAvx512_IsFlagged(bool avx512, string core, bool slow) =>
         Assert.That(OpenBlasCoreTypePolicy.IsSlowCoreOnAvx512Machine(avx512, core), Is.EqualTo(slow));
 
+    [TestCase("SkylakeX", true)]
+    [TestCase("COOPERLAKE", true)]
+    [TestCase("SapphireRapids", true)]
+    [TestCase("Haswell", false)]
+    [TestCase("Prescott", false)]
+    [TestCase(null, false)]
+    public void Avx512KernelCores_AreRecognised(string? core, bool avx512) =>
+        Assert.That(OpenBlasCoreTypePolicy.HasAvx512Kernels(core), Is.EqualTo(avx512));
+
+    [Test]
+    public void AutoProvider_SkipsOpenBlasWithoutAvx512KernelsOnAvx512Cpu()
+    {
+        var lib = OpenBlasLibrary.Instance;
+        Assume.That(lib, Is.Not.Null, "OpenBLAS is not installed on this machine");
+        CpuGemm.Provider = GemmProvider.Auto;
+        string expected = lib!.LacksAvx512KernelsOnAvx512Cpu ? "managed" : "OpenBLAS";
+        Assert.That(CpuGemm.Describe, Does.StartWith(expected), $"core {lib.CoreName}, AVX-512 {CpuFeatures.HasAvx512F}");
+    }
+
     [Test]
     public void NativeSetenv_IsVisibleToNativeGetenv()
     {

@@ -16,8 +16,9 @@ internal readonly record struct GpsaDims(int Batch, int Tokens, int Dim, int Hea
 }
 
 /// <summary>
-/// Gated positional self-attention (dytox-spec §1.4, engine guide §3.4) for one (sample, head) at a time,
-/// on packed per-head scratch:
+/// Gated positional self-attention (dytox-spec §1.4, engine guide §3.4), one (sample, head) at a time: the
+/// products run on <see cref="PackedGemm{T,TVec,TOps}"/> (Kᵀ and Vᵀ transposed into scratch; other operands read in
+/// place when the head width is a whole number of registers, else packed), the row work in <see cref="GpsaRows{T,TVec,TOps}"/>:
 /// <code>
 /// content = softmax_j(scale·Q·Kᵀ)        mix = (1−σ)·content + σ·pos        s_i = Σ_j mix_ij
 /// attn    = mix / s                      out = attn·V                        (σ = sigmoid(gate_h))
@@ -51,24 +52,21 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
                 T* qkB = (T*)qkAddr + (nint)b * n * 2 * dim;
                 T* q = qkB + h * d, k = qkB + dim + h * d;
                 HeadPacking.PackTransposed(k, 2 * dim, n, d, kt, np);
-                HeadPacking.PackRows((T*)vAddr + (nint)b * n * dim + h * d, dim, n, d, vp, dp);
+                T* vB = HeadPacking.RowOperand((T*)vAddr + (nint)b * n * dim + h * d, dim, n, d, vp, dp, out nint ldv);
 
                 PackedGemm<T, TVec, TOps>.Multiply(q, 2 * dim, 1, kt, np, scores, np, n, np / w, d, scale);
 
                 T sigma = Sigmoid(((T*)gAddr)[h]), keep = T.One - sigma;
                 nint plane = ((nint)b * heads + h) * n * n;
                 for (int i = 0; i < n; i++)
-                {
-                    var cRow = new Span<T>((T*)cAddr + plane + (nint)i * n, n);
-                    var aRow = new Span<T>((T*)aAddr + plane + (nint)i * n, n);
-                    var pRow = new ReadOnlySpan<T>((T*)posAddr + ((nint)h * n + i) * n, n);
-                    RowMath.Softmax(new ReadOnlySpan<T>(scores + (nint)i * np, n), cRow);
-                    T rowSum = RowMath.Mix(cRow, pRow, keep, sigma, aRow);
-                    TensorPrimitives.Divide(aRow, rowSum, aRow);
-                }
+                    GpsaRows<T, TVec, TOps>.Forward(scores + (nint)i * np, (T*)posAddr + ((nint)h * n + i) * n,
+                                                    (T*)cAddr + plane + (nint)i * n, (T*)aAddr + plane + (nint)i * n, n, keep, sigma);
 
-                PackedGemm<T, TVec, TOps>.Multiply((T*)aAddr + plane, n, 1, vp, dp, o, dp, n, dp / w, n, T.One);
-                HeadPacking.UnpackRows(o, dp, n, d, (T*)oAddr + (nint)b * n * dim + h * d, dim);
+                // out = attn·V, straight into the output's columns of head h when d is a whole number of registers.
+                T* outHead = (T*)oAddr + (nint)b * n * dim + h * d;
+                bool direct = d == dp;
+                PackedGemm<T, TVec, TOps>.Multiply((T*)aAddr + plane, n, 1, vB, ldv, direct ? outHead : o, direct ? dim : dp, n, dp / w, n, T.One);
+                if (!direct) HeadPacking.UnpackRows(o, dp, n, d, outHead, dim);
             }
         });
     }
@@ -80,8 +78,8 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
     {
         int n = dims.Tokens, d = dims.HeadDim, heads = dims.Heads, dim = dims.Dim, batch = dims.Batch;
         int w = TOps.Count, np = HeadPacking.Padded(n, w), dp = HeadPacking.Padded(d, w);
-        // Scratch: Vᵀ [d, np], dO [n, dp], K [n, dp], Q [n, dp], dA/dS [n, np], head result [n, dp], row temp [np].
-        int scratch = d * np + 4 * n * dp + n * np + np;
+        // Scratch: Vᵀ [d, np], dO [n, dp], K [n, dp], Q [n, dp], dA/dS [n, np], head result [n, dp].
+        int scratch = d * np + 4 * n * dp + n * np;
         nint dOutAddr = (nint)dOut, qkAddr = (nint)qk, vAddr = (nint)v, posAddr = (nint)pos, gAddr = (nint)gates;
         nint cAddr = (nint)content, aAddr = (nint)attn, dqkAddr = (nint)dqk, dvAddr = (nint)dv;
         nint dPosAddr = (nint)dPosPartial, dGateAddr = (nint)dGatePartial;
@@ -90,65 +88,47 @@ internal static unsafe class GpsaKernels<T, TVec, TOps>
             int chunk = item / heads, h = item % heads;
             T sigma = Sigmoid(((T*)gAddr)[h]), keep = T.One - sigma;
             T* dPos = (T*)dPosAddr + ((nint)chunk * heads + h) * n * n;
-            T gateSum = T.Zero;
+            // Σ dmix∘(pos − content) over the chunk: lane-wise accumulator plus the rows' scalar tails.
+            TVec gateAcc = TOps.Zero;
+            T gateTail = T.Zero;
             fixed (T* s0 = buffer)
             {
-                T* vt = s0, dop = vt + d * np, kp = dop + n * dp, qp = kp + n * dp, ds = qp + n * dp, r = ds + n * np, tmp = r + n * dp;
+                T* vt = s0, dop = vt + d * np, kp = dop + n * dp, qp = kp + n * dp, ds = qp + n * dp, r = ds + n * np;
                 int first = chunk * GpsaDims.SamplesPerChunk, last = Math.Min(batch, first + GpsaDims.SamplesPerChunk);
                 for (int b = first; b < last; b++)
                 {
                     T* qkB = (T*)qkAddr + (nint)b * n * 2 * dim;
                     T* dO = (T*)dOutAddr + (nint)b * n * dim + h * d;
                     HeadPacking.PackTransposed((T*)vAddr + (nint)b * n * dim + h * d, dim, n, d, vt, np);
-                    HeadPacking.PackRows(dO, dim, n, d, dop, dp);
-                    HeadPacking.PackRows(qkB + dim + h * d, 2 * dim, n, d, kp, dp);
-                    HeadPacking.PackRows(qkB + h * d, 2 * dim, n, d, qp, dp);
+                    T* dOB = HeadPacking.RowOperand(dO, dim, n, d, dop, dp, out nint lddo);
+                    T* kB = HeadPacking.RowOperand(qkB + dim + h * d, 2 * dim, n, d, kp, dp, out nint ldk);
+                    T* qB = HeadPacking.RowOperand(qkB + h * d, 2 * dim, n, d, qp, dp, out nint ldq);
                     nint plane = ((nint)b * heads + h) * n * n;
                     T* a = (T*)aAddr + plane, c = (T*)cAddr + plane;
+                    bool direct = d == dp;
+                    T* dvHead = (T*)dvAddr + (nint)b * n * dim + h * d;
+                    T* dqHead = (T*)dqkAddr + (nint)b * n * 2 * dim + h * d, dkHead = dqHead + dim;
 
                     // dV = attnᵀ·dO (A read transposed through its strides).
-                    PackedGemm<T, TVec, TOps>.Multiply(a, 1, n, dop, dp, r, dp, n, dp / w, n, T.One);
-                    HeadPacking.UnpackRows(r, dp, n, d, (T*)dvAddr + (nint)b * n * dim + h * d, dim);
+                    PackedGemm<T, TVec, TOps>.Multiply(a, 1, n, dOB, lddo, direct ? dvHead : r, direct ? dim : dp, n, dp / w, n, T.One);
+                    if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dvHead, dim);
 
                     // dA = dO·Vᵀ.
                     PackedGemm<T, TVec, TOps>.Multiply(dO, dim, 1, vt, np, ds, np, n, np / w, d, T.One);
 
                     for (int i = 0; i < n; i++)
-                    {
-                        var aRow = new ReadOnlySpan<T>(a + (nint)i * n, n);
-                        var cRow = new ReadOnlySpan<T>(c + (nint)i * n, n);
-                        var pRow = new ReadOnlySpan<T>((T*)posAddr + ((nint)h * n + i) * n, n);
-                        var dRow = new Span<T>(ds + (nint)i * np, n);
-                        var t = new Span<T>(tmp, n);
-                        var dPosRow = new Span<T>(dPos + (nint)i * n, n);
-
-                        // The forward's row sum, recomputed with the same operations (same bits).
-                        T rowSum = RowMath.Mix(cRow, pRow, keep, sigma, t);
-                        // attn = mix / s  ⇒  dmix = (dA − Σ dA∘attn) / s.
-                        T dot = TensorPrimitives.Dot(dRow, aRow);
-                        TensorPrimitives.Subtract(dRow, dot, dRow);
-                        TensorPrimitives.Divide(dRow, rowSum, dRow);
-                        // dpos += σ·dmix (the chunk's first sample assigns).
-                        if (b == first) TensorPrimitives.Multiply(dRow, sigma, dPosRow);
-                        else TensorPrimitives.MultiplyAdd(dRow, sigma, dPosRow, dPosRow);
-                        // dσ += Σ dmix∘(pos − content).
-                        TensorPrimitives.Subtract(pRow, cRow, t);
-                        gateSum += TensorPrimitives.Dot(dRow, t);
-                        // dcontent = (1−σ)·dmix; softmax backward into dS (in place over dA).
-                        TensorPrimitives.Multiply(dRow, keep, t);
-                        T cdot = TensorPrimitives.Dot(t, cRow);
-                        TensorPrimitives.Subtract(t, cdot, t);
-                        TensorPrimitives.Multiply(t, cRow, dRow);
-                    }
+                        GpsaRows<T, TVec, TOps>.Backward(ds + (nint)i * np, a + (nint)i * n, c + (nint)i * n,
+                                                         (T*)posAddr + ((nint)h * n + i) * n, dPos + (nint)i * n, b == first, n,
+                                                         keep, sigma, ref gateAcc, ref gateTail);
 
                     // dQ = scale·dS·K ; dK = scale·dSᵀ·Q.
-                    PackedGemm<T, TVec, TOps>.Multiply(ds, np, 1, kp, dp, r, dp, n, dp / w, n, scale);
-                    HeadPacking.UnpackRows(r, dp, n, d, (T*)dqkAddr + (nint)b * n * 2 * dim + h * d, 2 * dim);
-                    PackedGemm<T, TVec, TOps>.Multiply(ds, 1, np, qp, dp, r, dp, n, dp / w, n, scale);
-                    HeadPacking.UnpackRows(r, dp, n, d, (T*)dqkAddr + (nint)b * n * 2 * dim + dim + h * d, 2 * dim);
+                    PackedGemm<T, TVec, TOps>.Multiply(ds, np, 1, kB, ldk, direct ? dqHead : r, direct ? 2 * dim : dp, n, dp / w, n, scale);
+                    if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dqHead, 2 * dim);
+                    PackedGemm<T, TVec, TOps>.Multiply(ds, 1, np, qB, ldq, direct ? dkHead : r, direct ? 2 * dim : dp, n, dp / w, n, scale);
+                    if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dkHead, 2 * dim);
                 }
             }
-            ((T*)dGateAddr)[chunk * heads + h] = gateSum;
+            ((T*)dGateAddr)[chunk * heads + h] = TOps.Sum(gateAcc) + gateTail;
         });
     }
 

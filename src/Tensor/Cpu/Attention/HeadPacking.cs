@@ -37,6 +37,24 @@ internal static unsafe class HeadPacking
             new ReadOnlySpan<T>(src + (nint)r * ld, cols).CopyTo(new Span<T>(dst + r * dstRow, cols));
     }
 
+    /// <summary>
+    /// A [rows, cols] operand whose rows <see cref="PackedGemm{T,TVec,TOps}"/> streams as whole registers: when cols is a
+    /// whole number of registers the strided source itself qualifies (no copy, leading dimension srcRow);
+    /// otherwise it is packed into <paramref name="scratch"/> with zero padding (leading dimension ld).
+    /// </summary>
+    public static T* RowOperand<T>(T* src, nint srcRow, int rows, int cols, T* scratch, int ld, out nint leading)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (cols == ld)
+        {
+            leading = srcRow;
+            return src;
+        }
+        PackRows(src, srcRow, rows, cols, scratch, ld);
+        leading = ld;
+        return scratch;
+    }
+
     /// <summary>n rounded up to a multiple of the register width.</summary>
     public static int Padded(int n, int width) => (n + width - 1) / width * width;
 }

@@ -40,7 +40,7 @@ internal static unsafe class TaskAttentionKernels<T, TVec, TOps>
             {
                 T* kpt = s0, vp = kpt + d * np, logits = vp + n * dp, o = logits + tasks * np;
                 HeadPacking.PackTransposed((T*)kpA + (nint)b * n * dim + h * d, dim, n, d, kpt, np);
-                HeadPacking.PackRows((T*)vpA + (nint)b * n * dim + h * d, dim, n, d, vp, dp);
+                T* vB = HeadPacking.RowOperand((T*)vpA + (nint)b * n * dim + h * d, dim, n, d, vp, dp, out nint ldv);
                 nint head = (nint)b * dim + h * d;
                 T* attnBh = (T*)aA + ((nint)b * heads + h) * keys;
 
@@ -54,10 +54,14 @@ internal static unsafe class TaskAttentionKernels<T, TVec, TOps>
                     RowMath.Softmax<T>(row, row);
                 }
 
-                PackedGemm<T, TVec, TOps>.Multiply(attnBh + 1, attnTaskRow, 1, vp, dp, o, dp, tasks, dp / w, n, T.One);
+                // out_t = Σ_n a_t,1+n·vPatch_n (straight into the output when d is a whole number of registers) + a_t0·vToken_t.
+                bool direct = d == dp;
+                T* outHead = (T*)oA + head;
+                PackedGemm<T, TVec, TOps>.Multiply(attnBh + 1, attnTaskRow, 1, vB, ldv, direct ? outHead : o, direct ? taskRow : dp, tasks, dp / w, n, T.One);
                 for (int t = 0; t < tasks; t++)
                     TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>((T*)vtA + t * taskRow + head, d), attnBh[t * attnTaskRow],
-                                                 new ReadOnlySpan<T>(o + (nint)t * dp, d), new Span<T>((T*)oA + t * taskRow + head, d));
+                                                 new ReadOnlySpan<T>(direct ? outHead + t * taskRow : o + (nint)t * dp, d),
+                                                 new Span<T>(outHead + t * taskRow, d));
             }
         });
     }
@@ -80,9 +84,10 @@ internal static unsafe class TaskAttentionKernels<T, TVec, TOps>
                 T* vpt = s0, kp = vpt + d * np, qp = kp + n * dp, dop = qp + tasks * dp, g = dop + tasks * dp, z = g + tasks * np, r = z + tasks * keys;
                 nint patchHead = (nint)b * n * dim + h * d, head = (nint)b * dim + h * d;
                 HeadPacking.PackTransposed((T*)vpA + patchHead, dim, n, d, vpt, np);
-                HeadPacking.PackRows((T*)kpA + patchHead, dim, n, d, kp, dp);
-                HeadPacking.PackRows((T*)qA + head, taskRow, tasks, d, qp, dp);
-                HeadPacking.PackRows((T*)dOA + head, taskRow, tasks, d, dop, dp);
+                T* kB = HeadPacking.RowOperand((T*)kpA + patchHead, dim, n, d, kp, dp, out nint ldk);
+                T* qB = HeadPacking.RowOperand((T*)qA + head, taskRow, tasks, d, qp, dp, out nint ldq);
+                T* dOB = HeadPacking.RowOperand((T*)dOA + head, taskRow, tasks, d, dop, dp, out nint lddo);
+                bool direct = d == dp;
                 T* attnBh = (T*)aA + ((nint)b * heads + h) * keys;
 
                 // g = dO·[vToken ; vPatch]ᵀ, then the softmax backward into z.
@@ -103,19 +108,21 @@ internal static unsafe class TaskAttentionKernels<T, TVec, TOps>
                 }
 
                 // dq = scale·z·[kToken ; kPatch].
-                PackedGemm<T, TVec, TOps>.Multiply(z + 1, keys, 1, kp, dp, r, dp, tasks, dp / w, n, scale);
+                T* dqHead = (T*)dqA + head;
+                PackedGemm<T, TVec, TOps>.Multiply(z + 1, keys, 1, kB, ldk, direct ? dqHead : r, direct ? taskRow : dp, tasks, dp / w, n, scale);
                 for (int t = 0; t < tasks; t++)
                 {
                     nint at = t * taskRow + head;
                     TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>((T*)ktA + at, d), scale * z[(nint)t * keys],
-                                                 new ReadOnlySpan<T>(r + (nint)t * dp, d), new Span<T>((T*)dqA + at, d));
+                                                 new ReadOnlySpan<T>(direct ? (T*)dqA + at : r + (nint)t * dp, d), new Span<T>((T*)dqA + at, d));
                 }
 
                 // dkPatch = scale·zᵀ·q and dvPatch = aᵀ·dO, both summed over tasks in task order.
-                PackedGemm<T, TVec, TOps>.Multiply(z + 1, 1, keys, qp, dp, r, dp, n, dp / w, tasks, scale);
-                HeadPacking.UnpackRows(r, dp, n, d, (T*)dkpA + patchHead, dim);
-                PackedGemm<T, TVec, TOps>.Multiply(attnBh + 1, 1, attnTaskRow, dop, dp, r, dp, n, dp / w, tasks, T.One);
-                HeadPacking.UnpackRows(r, dp, n, d, (T*)dvpA + patchHead, dim);
+                T* dkHead = (T*)dkpA + patchHead, dvHead = (T*)dvpA + patchHead;
+                PackedGemm<T, TVec, TOps>.Multiply(z + 1, 1, keys, qB, ldq, direct ? dkHead : r, direct ? dim : dp, n, dp / w, tasks, scale);
+                if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dkHead, dim);
+                PackedGemm<T, TVec, TOps>.Multiply(attnBh + 1, 1, attnTaskRow, dOB, lddo, direct ? dvHead : r, direct ? dim : dp, n, dp / w, tasks, T.One);
+                if (!direct) HeadPacking.UnpackRows(r, dp, n, d, dvHead, dim);
             }
         });
     }

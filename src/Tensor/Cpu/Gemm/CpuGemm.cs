@@ -22,7 +22,11 @@ public static unsafe class CpuGemm
 {
     private static volatile GemmProvider _provider = GemmProvider.Auto;
 
-    /// <summary>Auto / OpenBlas / Managed. Setting OpenBlas when the library cannot be loaded throws.</summary>
+    /// <summary>
+    /// Auto / OpenBlas / Managed. Auto = OpenBLAS when it loaded with a core type that suits the CPU, otherwise the
+    /// managed GEMM (on an AVX-512 CPU an OpenBLAS core without AVX-512 kernels — Prescott, or a user-forced Haswell —
+    /// is 2–15× slower than the managed AVX-512 GEMM). Setting OpenBlas when the library cannot be loaded throws.
+    /// </summary>
     public static GemmProvider Provider
     {
         get => _provider;
@@ -43,7 +47,9 @@ public static unsafe class CpuGemm
 
     /// <summary>What runs now, e.g. "OpenBLAS 0.3.21 (core Cooperlake, 2 threads; ...)" or "managed AVX-512 (...)".</summary>
     public static string Describe => UseOpenBlas(out var lib) ? lib.Describe()
-        : ManagedGemm.Describe + (_provider == GemmProvider.Auto ? $"; {OpenBlasLibrary.LoadFailure}" : "");
+        : ManagedGemm.Describe + (_provider != GemmProvider.Auto ? ""
+            : OpenBlasLibrary.Instance is { } skipped ? $"; not using {skipped.Describe()}"
+            : $"; {OpenBlasLibrary.LoadFailure}");
 
     internal static OpenBlasBatchStrategy BatchStrategy { get; set; } = OpenBlasBatchStrategy.Auto;
 
@@ -53,6 +59,7 @@ public static unsafe class CpuGemm
         if (_provider == GemmProvider.Managed) return false;
         var instance = OpenBlasLibrary.Instance;
         if (instance is null) return false;
+        if (_provider == GemmProvider.Auto && instance.LacksAvx512KernelsOnAvx512Cpu) return false;
         lib = instance;
         return true;
     }
@@ -125,12 +132,15 @@ public static unsafe class CpuGemm
         ManagedGemm.GemmStridedBatched(new GemmProblem<double>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), strideA, strideB, strideC, batch);
     }
 
+    private const double OpenBlasSingleThreadMnk = 65536.0 * 4;
+
     private static bool ParallelOverBatches(int m, int n, int k, int batch) => BatchStrategy switch
     {
         OpenBlasBatchStrategy.Loop => false,
         OpenBlasBatchStrategy.ParallelOverBatch => true,
-        // OpenBLAS runs problems this small on one thread anyway; running batches side by side uses every core.
-        _ => batch > 1 && Environment.ProcessorCount > 1 && 2.0 * m * n * k < 32e6,
+        // OpenBLAS 0.3.21 runs a GEMM with m·n·k <= 65536·4 on the calling thread only (its SMP threshold), so
+        // side-by-side batches are the only way to use every core there; larger ones thread internally.
+        _ => batch > 1 && Environment.ProcessorCount > 1 && (double)m * n * k <= OpenBlasSingleThreadMnk,
     };
 
     /// <summary>m·n == 0: nothing to do. k == 0 or alpha == 0: C = beta·C (beta == 0 → zeros, NaN ignored).</summary>

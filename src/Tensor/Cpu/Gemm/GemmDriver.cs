@@ -157,7 +157,7 @@ internal static unsafe class GemmDriver<T, TK>
     }
 
     /// <summary>Runs the micro-kernel over B panels [panel0, panel1) × all A panels of one packed block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void MacroKernel(T* aPack, T* bPack, int mc, int nc, int kc, int panel0, int panel1, T* c, int ldc, T alpha, T beta)
     {
         int mr = TK.MR, nr = TK.NR;

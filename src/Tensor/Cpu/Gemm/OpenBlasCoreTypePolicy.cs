@@ -34,4 +34,11 @@ public static class OpenBlasCoreTypePolicy
          coreName.Equals("Nehalem", StringComparison.OrdinalIgnoreCase) ||
          coreName.Equals("Katmai", StringComparison.OrdinalIgnoreCase) ||
          coreName.Equals("Unknown", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>OpenBLAS core types whose SGEMM/DGEMM kernels use AVX-512.</summary>
+    public static bool HasAvx512Kernels(string? coreName) =>
+        coreName is not null &&
+        (coreName.Equals("SkylakeX", StringComparison.OrdinalIgnoreCase) ||
+         coreName.Equals("Cooperlake", StringComparison.OrdinalIgnoreCase) ||
+         coreName.Equals("SapphireRapids", StringComparison.OrdinalIgnoreCase));
 }

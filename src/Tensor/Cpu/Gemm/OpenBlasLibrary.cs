@@ -55,15 +55,19 @@ internal sealed unsafe class OpenBlasLibrary
         if (OpenBlasCoreTypePolicy.IsSlowCoreOnAvx512Machine(CpuFeatures.HasAvx512F, CoreName))
             Warning = $"WARNING: AVX-512 CPU but OpenBLAS selected core '{CoreName}' (non-AVX-512 kernels, several times slower); " +
                       $"set {OpenBlasCoreTypePolicy.VariableName}=SKYLAKEX or COOPERLAKE";
-        else if (decision.UserValue is not null && CpuFeatures.HasAvx512F &&
-                 !CoreName.Equals("SkylakeX", StringComparison.OrdinalIgnoreCase) && !CoreName.Equals("Cooperlake", StringComparison.OrdinalIgnoreCase) &&
-                 !CoreName.Equals("SapphireRapids", StringComparison.OrdinalIgnoreCase))
-            Warning = $"note: {OpenBlasCoreTypePolicy.VariableName}={decision.UserValue} set by the user keeps OpenBLAS on core '{CoreName}' " +
-                      "although this CPU has AVX-512 (SKYLAKEX/COOPERLAKE would be faster)";
+        else if (LacksAvx512KernelsOnAvx512Cpu)
+            Warning = $"note: core '{CoreName}' has no AVX-512 kernels although this CPU has AVX-512 " +
+                      $"({OpenBlasCoreTypePolicy.VariableName}=SKYLAKEX or COOPERLAKE would be faster)";
 
         static int QueryThreads(nint h) =>
             NativeLibrary.TryGetExport(h, "openblas_get_num_threads", out var gt) ? ((delegate* unmanaged[Cdecl]<int>)gt)() : 1;
     }
+
+    /// <summary>
+    /// AVX-512 CPU, but OpenBLAS runs a core type without AVX-512 GEMM kernels (Prescott, or e.g. a user-forced
+    /// Haswell): the managed AVX-512 GEMM is then faster, so <see cref="GemmProvider.Auto"/> prefers it.
+    /// </summary>
+    public bool LacksAvx512KernelsOnAvx512Cpu => CpuFeatures.HasAvx512F && !OpenBlasCoreTypePolicy.HasAvx512Kernels(CoreName);
 
     public void SetThreads(int threads)
     {

@@ -1,1 +1,0 @@
-namespace DyTox.Autograd.Tests; public class SmokeTests { [Test] public void Builds() => Assert.Pass(); }
