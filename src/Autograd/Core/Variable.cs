@@ -26,8 +26,9 @@ public class Variable : IDisposable
     public TensorT Value { get; }
 
     /// <summary>dLoss/dValue accumulated by <see cref="Tape.Backward"/>; null until a backward pass reached it.
-    /// Gradients of non-leaf variables are freed during the backward pass.</summary>
-    public virtual TensorT? Grad => grad;
+    /// Gradients of non-leaf variables are freed during the backward pass; a plain leaf's gradient belongs to the
+    /// active <see cref="TensorScope"/> (parameters keep theirs in a buffer of their own).</summary>
+    public virtual TensorT? Grad => grad is { IsDisposed: false } ? grad : null;
 
     /// <summary>The node that produced this variable; null for leaves (inputs, parameters, detached values).</summary>
     public Node? GradFn { get; internal set; }
@@ -75,6 +76,8 @@ public class Variable : IDisposable
     /// (it is exclusively ours and may become the gradient buffer); otherwise it is only read.</summary>
     internal virtual void AccumulateGrad(TensorT g, bool owned)
     {
+        // A plain leaf's gradient lives in the scope of the step that created it; once that scope closed, start afresh.
+        if (grad is { IsDisposed: true }) grad = null;
         if (grad is null)
         {
             if (owned) { grad = g; return; }
