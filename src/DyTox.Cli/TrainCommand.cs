@@ -32,7 +32,7 @@ internal static class TrainCommand
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         var method = new Option<string>("--method") { Description = "dytox (default), naive (fine-tuning lower bound) or joint (upper bound).", DefaultValueFactory = _ => "dytox" };
         var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64 (reference precision).", DefaultValueFactory = _ => "float32" };
-        var fraction = new Option<double>("--train-fraction") { Description = "Use this fraction of each task's training images (per class).", DefaultValueFactory = _ => 1.0 };
+        var fraction = new Option<double?>("--train-fraction") { Description = "Use this fraction of each task's training images (per class); option key train_fraction." };
         var order = new Option<int>("--class-order") { Description = "Which class order of the data options to use (0-based).", DefaultValueFactory = _ => 0 };
         var set = new Option<string[]>("--set") { Description = "Override any option: --set key=value (YAML value syntax).", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
@@ -54,6 +54,7 @@ internal static class TrainCommand
                 Override("base_epochs", parse.GetValue(baseEpochs));
                 if (parse.GetValue(batch) is int b) { Override("batch_size", b); Override("incremental_batch_size", b); }
                 Override("seed", parse.GetValue(seed));
+                Override("train_fraction", parse.GetValue(fraction));
                 foreach (var kv in parse.GetValue(set) ?? [])
                 {
                     int eq = kv.IndexOf('=');
@@ -61,7 +62,7 @@ internal static class TrainCommand
                     o.Set(kv[..eq], kv[(eq + 1)..]);
                 }
                 o.EnsureValid();
-                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(fraction), parse.GetValue(order), parse.GetValue(quiet));
+                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet));
             }
             catch (Exception e) when (e is OptionsException or DatasetFormatException or FileNotFoundException or DirectoryNotFoundException
                                           or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)
@@ -86,7 +87,7 @@ internal static class TrainCommand
         return o;
     }
 
-    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, double fraction, int orderIndex, bool quiet)
+    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int orderIndex, bool quiet)
     {
         var method = methodName.ToLowerInvariant() switch
         {
@@ -113,7 +114,7 @@ internal static class TrainCommand
         string runName = string.IsNullOrEmpty(o.Name) ? $"{methodName.ToLowerInvariant()}-seed{o.Seed}" : o.Name;
         string baseDir = o.OutputBasedir is "" or "./checkponts/" ? "runs" : o.OutputBasedir;
         string output = Path.Combine(baseDir, o.DataSet.ToLowerInvariant(), o.LogCategory, runName);
-        var settings = TrainerSettingsMapper.Settings(o, method, output, fraction);
+        var settings = TrainerSettingsMapper.Settings(o, method, output);
 
         var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
         var trainTransform = new AugmentationPipeline(string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox, normalizer);

@@ -29,7 +29,7 @@ public static class TrainerSettingsMapper
         }.Validate();
     }
 
-    public static TrainerSettings Settings(DyToxOptions o, ContinualMethod method, string? outputDirectory, double trainFraction = 1.0)
+    public static TrainerSettings Settings(DyToxOptions o, ContinualMethod method, string? outputDirectory)
     {
         Reject(o.Cutmix > 0, o, "cutmix", o.Cutmix, "0 (CutMix is not part of DyTox/DyTox+/DyTox++)");
         Reject(o.Reprob > 0, o, "reprob", o.Reprob, "0 (random erasing is off in every DyTox configuration)");
@@ -72,10 +72,12 @@ public static class TrainerSettingsMapper
             Finetuning = o.Finetuning == "balanced",
             FinetuningEpochs = o.FinetuningEpochs,
             FinetuningLearningRate = o.FinetuningLr,
-            ReferenceFinetuningLoader = false,
+            ReferenceSamplerDefect = o.ReferenceSampler,
+            ReferenceFinetuningLoader = o.ReferenceFinetuning,
+            ReferenceFinetuneDropPath = o.ReferenceFinetuning,
             EvalEvery = o.EvalEvery ?? 0,
             OutputDirectory = outputDirectory,
-            TrainFraction = trainFraction,
+            TrainFraction = o.TrainFraction,
         }.Validate();
     }
 
