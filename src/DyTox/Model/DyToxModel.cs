@@ -72,15 +72,25 @@ public sealed class DyToxModel : Module
     /// N(0, 0.02²) and a new classifier; from the second task on also a fresh divergence head with classes + 1 outputs
     /// (replacing the previous one).
     /// </summary>
-    public void AddTask(int classes) => AddTask(classes, withDivergenceHead: true);
+    public void AddTask(int classes) => AddTask(classes, withDivergenceHead: true, newTaskToken: true);
 
-    private void AddTask(int classes, bool withDivergenceHead)
+    /// <summary>
+    /// With <paramref name="newTaskToken"/> false, the task gets a new classifier but no task token and no
+    /// divergence head: every classifier reads the first token's embedding, i.e. one token with a classifier that
+    /// grows with the classes (the naive fine-tuning baseline).
+    /// </summary>
+    public void AddTask(int classes, bool newTaskToken) => AddTask(classes, withDivergenceHead: newTaskToken, newTaskToken);
+
+    private void AddTask(int classes, bool withDivergenceHead, bool newTaskToken = true)
     {
         if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "a task needs at least one class.");
         int d = Config.EmbedDim;
-        var token = options.Create(1, 1, d);
-        Init.TruncNormal(token.Value, 0.02, initRng);
-        TaskTokens.Add(token);
+        if (newTaskToken || TaskTokens.Count == 0)
+        {
+            var token = options.Create(1, 1, d);
+            Init.TruncNormal(token.Value, 0.02, initRng);
+            TaskTokens.Add(token);
+        }
         Heads.Add(new ContinualClassifier(d, classes, Config.LayerNormEps, options, initRng));
         classesPerTask.Add(classes);
         if (TaskCount >= 2 && withDivergenceHead)
@@ -112,14 +122,14 @@ public sealed class DyToxModel : Module
         var x = F.Add(PatchEmbed.Forward(images), PosEmbed);
         foreach (var sab in Sabs) x = sab.Forward(x);
 
-        var tokens = TaskCount == 1 ? (Variable)TaskTokens[0] : F.Concat(0, AllTaskTokens());
+        var tokens = TaskTokens.Count == 1 ? (Variable)TaskTokens[0] : F.Concat(0, AllTaskTokens());
         foreach (var tab in Tabs) tokens = tab.Forward(x, tokens);
         var embeddings = tokens; // [T, B, D]
 
         var perTask = new Variable[TaskCount];
-        for (int t = 0; t < TaskCount; t++) perTask[t] = Heads[t].Forward(F.Select(embeddings, 0, t));
+        for (int t = 0; t < TaskCount; t++) perTask[t] = Heads[t].Forward(F.Select(embeddings, 0, Math.Min(t, TaskTokens.Count - 1)));
         var logits = TaskCount == 1 ? perTask[0] : F.Concat(1, perTask);
-        var divergenceLogits = divergence ? DivergenceHead!.Forward(F.Select(embeddings, 0, TaskCount - 1)) : null;
+        var divergenceLogits = divergence ? DivergenceHead!.Forward(F.Select(embeddings, 0, TaskTokens.Count - 1)) : null;
         return new DyToxOutput(logits, divergenceLogits, embeddings);
     }
 

@@ -33,6 +33,19 @@ public sealed partial class DyToxOptions
     /// <summary><c>mlp_ratio</c>: MLP hidden width / D (ConViT default 4; not a reference flag).</summary>
     public double MlpRatio { get; set; } = 4.0;
 
+    /// <summary><c>train_fraction</c>: Fraction of each task's training images used, per class (this project's
+    /// addition, for quick runs; 1 = all).</summary>
+    public double TrainFraction { get; set; } = 1.0;
+
+    /// <summary><c>reference_sampler</c>: Reproduce the reference's single-process repeated-augmentation sampler
+    /// (same permutation every epoch, half the samples; dytox-spec §2.3). This project's addition; default false.</summary>
+    public bool ReferenceSampler { get; set; } = false;
+
+    /// <summary><c>reference_finetuning</c>: Reproduce the reference's finetuning details (class-ordered loader that
+    /// drops the last partial batch, drop-path active in the frozen SABs; dytox-spec §7.10–7.11). This project's
+    /// addition; default false.</summary>
+    public bool ReferenceFinetuning { get; set; } = false;
+
     /// <summary><c>drop</c>: Dropout rate.</summary>
     public double Drop { get; set; } = 0.0;
 

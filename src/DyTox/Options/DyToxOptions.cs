@@ -111,6 +111,10 @@ public sealed partial class DyToxOptions
         Positive("embed_dim", EmbedDim);
         Positive("num_heads", NumHeads);
         Positive("in_chans", InChans);
+        if (!(TrainFraction > 0 && TrainFraction <= 1))
+        {
+            errors.Add($"{SourceOf("train_fraction")}: option \"train_fraction\" must be in (0, 1], got {TrainFraction}.");
+        }
         if (InputSize % Math.Max(PatchSize, 1) != 0)
         {
             errors.Add($"{SourceOf("patch_size")}: patch_size {PatchSize} does not divide input_size {InputSize}.");

@@ -8,7 +8,7 @@ namespace DyTox.Tensor;
 /// </summary>
 public sealed class Rng
 {
-    private readonly uint key0, key1;
+    private uint key0, key1;
     private ulong counter;
     private uint b0, b1, b2, b3;
     private int available;
@@ -24,8 +24,8 @@ public sealed class Rng
         key1 = (uint)(k >> 32);
     }
 
-    public ulong Seed { get; }
-    public ulong Stream { get; }
+    public ulong Seed { get; private set; }
+    public ulong Stream { get; private set; }
 
     /// <summary>Number of 32-bit words drawn so far (the position in the stream).</summary>
     public ulong Position => counter * 4 - (ulong)available;
@@ -39,6 +39,20 @@ public sealed class Rng
         ulong h = 0xCBF29CE484222325UL; // FNV-1a: stable, unlike string.GetHashCode
         foreach (char ch in name) { h ^= ch; h *= 0x100000001B3UL; }
         return Fork(h);
+    }
+
+    /// <summary>Makes this stream a copy of <paramref name="other"/> at its current position (consumers that
+    /// hold an Rng, such as drop-path modules, can be re-keyed per epoch for exact resumption).</summary>
+    public void ResetTo(Rng other)
+    {
+        Seed = other.Seed;
+        Stream = other.Stream;
+        key0 = other.key0;
+        key1 = other.key1;
+        counter = other.counter;
+        available = other.available;
+        (b0, b1, b2, b3) = (other.b0, other.b1, other.b2, other.b3);
+        spareNormal = other.spareNormal;
     }
 
     /// <summary>Moves to word <paramref name="position"/> of the stream (for resuming a run).</summary>

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using DyTox.Data;
+using DyTox.Data.Augmentation;
+using DyTox.Metrics;
+using DyTox.Options;
+using DyTox.Tensor;
+using DyTox.Training;
+using Spectre.Console;
+
+namespace DyTox.Cli;
+
+/// <summary>
+/// <c>train</c>: reads stacked option files in the original's YAML format (later files override earlier
+/// ones; flags override files), builds the scenario and runs DyTox (or a baseline), printing progress, a
+/// summary table, and Avg/Last. With no <c>--options</c> it runs the embedded default: DyTox on split
+/// Fashion-MNIST (5 tasks of 2 classes) with a small model on the CPU.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var options = new Option<string[]>("--options") { Description = "Option YAML files in the original's format, applied in order (a shipped file may be named as data/x.yaml or model/y.yaml).", AllowMultipleArgumentsPerToken = true };
+        var name = new Option<string?>("--name") { Description = "Run name (the output folder's last component)." };
+        var dataPath = new Option<string?>("--data-path") { Description = "Dataset folder (Fashion-MNIST: Debian's /usr/share/datasets/fashion-mnist by default)." };
+        var outputBase = new Option<string?>("--output-basedir") { Description = "Where runs are written (default ./runs); a run with a checkpoint there resumes." };
+        var memory = new Option<int?>("--memory-size") { Description = "Rehearsal memory: total number of stored images (global, whatever the device count)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs of the incremental tasks." };
+        var baseEpochs = new Option<int?>("--base-epochs") { Description = "Epochs of the first task." };
+        var batch = new Option<int?>("--batch-size") { Description = "Batch size (first and incremental tasks)." };
+        var seed = new Option<int?>("--seed") { Description = "The one seed of every random stream." };
+        var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+        var method = new Option<string>("--method") { Description = "dytox (default), naive (fine-tuning lower bound) or joint (upper bound).", DefaultValueFactory = _ => "dytox" };
+        var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64 (reference precision).", DefaultValueFactory = _ => "float32" };
+        var fraction = new Option<double?>("--train-fraction") { Description = "Use this fraction of each task's training images (per class); option key train_fraction." };
+        var order = new Option<int>("--class-order") { Description = "Which class order of the data options to use (0-based).", DefaultValueFactory = _ => 0 };
+        var set = new Option<string[]>("--set") { Description = "Override any option: --set key=value (YAML value syntax).", AllowMultipleArgumentsPerToken = true };
+        var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
+
+        var command = new Command("train", "Train DyTox class-incrementally and report Avg and Last accuracy.");
+        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet })
+            command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var o = LoadOptions(parse.GetValue(options) ?? []);
+                void Override(string key, object? value) { if (value is not null) o.Set(key, Convert.ToString(value, CultureInfo.InvariantCulture)!); }
+                Override("name", parse.GetValue(name));
+                Override("data_path", parse.GetValue(dataPath));
+                Override("output_basedir", parse.GetValue(outputBase));
+                Override("memory_size", parse.GetValue(memory));
+                Override("epochs", parse.GetValue(epochs));
+                Override("base_epochs", parse.GetValue(baseEpochs));
+                if (parse.GetValue(batch) is int b) { Override("batch_size", b); Override("incremental_batch_size", b); }
+                Override("seed", parse.GetValue(seed));
+                Override("train_fraction", parse.GetValue(fraction));
+                foreach (var kv in parse.GetValue(set) ?? [])
+                {
+                    int eq = kv.IndexOf('=');
+                    if (eq <= 0) throw new OptionsException($"--set expects key=value, got \"{kv}\".");
+                    o.Set(kv[..eq], kv[(eq + 1)..]);
+                }
+                o.EnsureValid();
+                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet));
+            }
+            catch (Exception e) when (e is OptionsException or DatasetFormatException or FileNotFoundException or DirectoryNotFoundException
+                                          or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)
+            {
+                Console.Error.WriteLine($"dytox train: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static DyToxOptions LoadOptions(string[] files)
+    {
+        var o = new DyToxOptions();
+        if (files.Length == 0) files = [EmbeddedOptions.DefaultData, EmbeddedOptions.DefaultModel];
+        foreach (var file in files)
+        {
+            if (File.Exists(file)) OptionsLoader.ApplyFile(o, file);
+            else if (EmbeddedOptions.TryRead(file) is { } yaml) OptionsLoader.ApplyYaml(o, yaml, "options/" + file);
+            else throw new FileNotFoundException($"option file \"{file}\" does not exist (shipped files: {string.Join(", ", EmbeddedOptions.Names())}).", file);
+        }
+        return o;
+    }
+
+    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int orderIndex, bool quiet)
+    {
+        var method = methodName.ToLowerInvariant() switch
+        {
+            "dytox" => ContinualMethod.DyTox,
+            "naive" or "finetune" => ContinualMethod.Naive,
+            "joint" => ContinualMethod.Joint,
+            _ => throw new ArgumentException($"--method \"{methodName}\" is unknown; expected dytox, naive or joint."),
+        };
+        var dtype = dtypeName.ToLowerInvariant() switch
+        {
+            "float32" or "f32" => DType.Float32,
+            "float64" or "f64" => DType.Float64,
+            _ => throw new ArgumentException($"--dtype \"{dtypeName}\" is unknown; expected float32 or float64."),
+        };
+        using var backend = Devices.Open(deviceName, dtype);
+
+        string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
+        var train = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Train);
+        var test = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Test);
+        var scenario = DatasetCatalog.Scenario(o, train, test, orderIndex);
+        if (method == ContinualMethod.Joint)
+            scenario = new ClassIncrementalScenario(train, test, scenario.ClassCount, scenario.ClassCount, scenario.ClassOrder);
+
+        string runName = string.IsNullOrEmpty(o.Name) ? $"{methodName.ToLowerInvariant()}-seed{o.Seed}" : o.Name;
+        string baseDir = o.OutputBasedir is "" or "./checkponts/" ? "runs" : o.OutputBasedir;
+        string output = Path.Combine(baseDir, o.DataSet.ToLowerInvariant(), o.LogCategory, runName);
+        var settings = TrainerSettingsMapper.Settings(o, method, output);
+
+        var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
+        var trainTransform = new AugmentationPipeline(string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox, normalizer);
+        var testTransform = new AugmentationPipeline(AugmentationPreset.None, normalizer);
+
+        AnsiConsole.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
+                                             $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {settings.MemorySize}, output {output}"));
+        using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(quiet));
+        var history = trainer.Run();
+
+        Console.WriteLine();
+        Console.WriteLine(SummaryTableRenderer.Render(history, $"{method} on {o.DataSet} ({scenario.TaskCount} tasks)"));
+        using (var log = new DyToxJsonLogWriter(Path.Combine(output, "log.jsonl"), append: true)) log.WriteSummary(history);
+        Console.WriteLine(FormattableString.Invariant($"Avg: {history.AverageIncrementalAccuracy:F2}  Last: {history.Last:F2}"));
+        return 0;
+    }
+}

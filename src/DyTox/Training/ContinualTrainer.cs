@@ -1,0 +1,337 @@
+using System.Buffers;
+using System.Diagnostics;
+using DyTox.Autograd;
+using DyTox.Data;
+using DyTox.Data.Augmentation;
+using DyTox.Data.Sampling;
+using DyTox.Memory;
+using DyTox.Metrics;
+using DyTox.Model;
+using DyTox.Tensor;
+using TensorT = DyTox.Tensor.Tensor;
+
+namespace DyTox.Training;
+
+/// <summary>
+/// The class-incremental protocol of DyTox (dytox-spec §2.1), per task: teacher copy, model expansion,
+/// freezing, a fresh AdamW with a cosine/warm-up schedule, the main training with BCE + α·KD + 0.1·divergence,
+/// the rehearsal update, balanced finetuning, and the evaluation on all classes seen. Also runs the naive
+/// fine-tuning and joint baselines. Deterministic: every random draw derives from the run seed and the
+/// (task, phase, epoch, position) it belongs to; checkpoints at epoch ends make a run resumable mid-task.
+/// </summary>
+public sealed class ContinualTrainer : IDisposable
+{
+    private readonly TrainerSettings settings;
+    private readonly ClassIncrementalScenario scenario;
+    private readonly IBackend backend;
+    private readonly DType dtype;
+    private readonly ITrainingObserver observer;
+    private readonly BatchAssembler trainImages, testImages, featureImages;
+    private RehearsalMemory memory;
+    private readonly ContinualMetricsHistory history = new();
+    private readonly Rng rootRng;
+    private readonly DyToxJsonLogWriter? log;
+    private readonly TrainerCheckpoint? checkpoint;
+    private DyToxModel model;
+    private DyToxModel? teacher;
+
+    public ContinualTrainer(TrainerSettings settings, ClassIncrementalScenario scenario, IBackend backend, DType dtype,
+                            AugmentationPipeline trainTransform, AugmentationPipeline testTransform, ITrainingObserver? observer = null)
+    {
+        this.settings = settings.Validate();
+        this.scenario = scenario;
+        this.backend = backend;
+        this.dtype = dtype;
+        this.observer = observer ?? SilentObserver.Instance;
+        var c = settings.Model;
+        if (scenario.Train.Channels != c.InChannels || scenario.Train.Height != c.ImageSize || scenario.Train.Width != c.ImageSize)
+            throw new ArgumentException(
+                $"the model expects {c.InChannels}×{c.ImageSize}×{c.ImageSize} images; dataset {scenario.Train.Name} has {scenario.Train.Channels}×{scenario.Train.Height}×{scenario.Train.Width}.");
+        trainImages = new BatchAssembler(trainTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
+        testImages = new BatchAssembler(testTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
+        featureImages = settings.RehearsalTestTransform ? testImages : trainImages;
+        memory = new RehearsalMemory(settings.Method == ContinualMethod.DyTox ? settings.MemorySize : 0, settings.FixedMemory, scenario.ClassCount);
+        rootRng = new Rng(settings.Seed);
+        model = new DyToxModel(c, backend, dtype, rootRng.Fork("model"));
+        if (settings.OutputDirectory is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            checkpoint = new TrainerCheckpoint(dir);
+            log = new DyToxJsonLogWriter(Path.Combine(dir, "log.jsonl"), append: true);
+        }
+    }
+
+    public DyToxModel Model => model;
+    public ContinualMetricsHistory History => history;
+    public RehearsalMemory Memory => memory;
+
+    /// <summary>Runs every task (resuming from the output directory's checkpoint when there is one).</summary>
+    public ContinualMetricsHistory Run(CancellationToken cancel = default)
+    {
+        var resume = checkpoint?.TryLoad(settings, scenario);
+        int firstTask = 0;
+        if (resume is not null) firstTask = Restore(resume);
+        for (int t = firstTask; t < scenario.TaskCount; t++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            RunTask(t, resume is not null && resume.Task == t ? resume : null, cancel);
+            resume = null;
+        }
+        return history;
+    }
+
+    private void RunTask(int t, TrainerCheckpoint.State? resume, CancellationToken cancel)
+    {
+        var task = scenario.Task(t);
+        var taskData = Subsample(scenario.TrainSubset(t), t);
+        var trainSet = memory.Count > 0 ? taskData.Concat(memory.ToSubset(scenario.Train)) : taskData;
+        observer.OnTaskStart(t, scenario.TaskCount, task.ClassEnd, trainSet.Count);
+
+        if (resume is null)
+        {
+            // The teacher is the model after the previous task (including its finetuning), frozen, eval mode.
+            teacher?.Dispose();
+            teacher = t > 0 && settings.Method == ContinualMethod.DyTox ? model.CloneAsTeacher() : null;
+            AddTask(task.ClassCount);
+        }
+        int startEpoch = resume?.Phase == TrainerPhase.Train ? resume.NextEpoch : 0;
+        bool trainDone = resume is not null && resume.Phase != TrainerPhase.Train;
+
+        if (!trainDone)
+        {
+            model.SetTrainablePhase(t == 0 || settings.Method != ContinualMethod.DyTox ? TrainingPhase.Task0 : TrainingPhase.TaskMain);
+            var lr = settings.ScaledLearningRate(t);
+            var schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRate);
+            using var optimizer = NewOptimizer(lr);
+            if (resume?.Optimizer is { } state) optimizer.ImportState(state);
+            var sampler = MainSampler(trainSet.Count, t);
+            var sam = settings.SamRho > 0 && t > 0 ? new AdaptiveSam(settings.SamRho) : null;
+            for (int epoch = startEpoch; epoch < settings.EpochsFor(t); epoch++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                optimizer.SetLearningRate(schedule.LearningRate(epoch));
+                var (loss, lrUsed) = RunEpoch(t, TrainerPhase.Train, epoch, settings.EpochsFor(t), trainSet, sampler, settings.BatchSizeFor(t), optimizer, sam);
+                bool last = epoch == settings.EpochsFor(t) - 1;
+                if (!last && settings.EvalEvery > 0 && (epoch + 1) % settings.EvalEvery == 0) LogEvaluation(t, epoch, loss, lrUsed, final: false);
+                if (checkpoint is not null && !last && (epoch + 1) % settings.CheckpointEvery == 0)
+                    Save(t, TrainerPhase.Train, epoch + 1, optimizer);
+            }
+        }
+
+        // Rehearsal update after the main training (dytox-spec §2.7), then balanced finetuning (§2.8).
+        bool memoryDone = resume is not null && resume.Phase == TrainerPhase.Finetune;
+        if (!memoryDone && settings.Method == ContinualMethod.DyTox && settings.MemorySize > 0)
+        {
+            observer.OnMessage($"task {t}: herding {taskData.Count} images into the rehearsal memory ({settings.Rehearsal})");
+            new MemoryUpdater(featureImages, settings.EvalBatchSize).Update(memory, model, taskData, settings.Rehearsal, SeedOf(t, 3));
+            if (checkpoint is not null) Save(t, TrainerPhase.Finetune, 0, null);
+        }
+        if (t > 0 && settings.Method == ContinualMethod.DyTox && settings.Finetuning && memory.Count > 0 && settings.FinetuningEpochs > 0)
+            Finetune(t, resume?.Phase == TrainerPhase.Finetune ? resume : null, cancel);
+
+        var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, scenario.TestSubsetUpTo(t), t + 1);
+        observer.OnEvaluation(t, settings.EpochsFor(t) - 1, evaluation, final: true);
+        WriteLog(t, settings.EpochsFor(t) - 1, evaluation, 0, 0);
+        history.AddStep(task.ClassEnd, evaluation, model.ParameterCount(includeDivergenceHead: false));
+        if (checkpoint is not null) Save(t + 1, TrainerPhase.Train, 0, null);
+        observer.OnTaskEnd(t, evaluation, history);
+    }
+
+    private void Finetune(int t, TrainerCheckpoint.State? resume, CancellationToken cancel)
+    {
+        model.SetTrainablePhase(TrainingPhase.Finetune);
+        if (!settings.ReferenceFinetuneDropPath)
+            foreach (var sab in model.Sabs) sab.Eval(); // frozen SABs run without stochastic depth (§7.10 fixed)
+        var set = memory.ToSubset(scenario.Train);
+        var lr = settings.ScaledFinetuningLearningRate(t);
+        using var optimizer = NewOptimizer(lr);
+        if (resume?.Optimizer is { } state) optimizer.ImportState(state);
+        IIndexSampler sampler = settings.ReferenceFinetuningLoader
+            ? new SequentialSampler(set.Count)
+            : new ShuffledSampler(set.Count, SeedOf(t, 2));
+        for (int epoch = resume?.NextEpoch ?? 0; epoch < settings.FinetuningEpochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            RunEpoch(t, TrainerPhase.Finetune, epoch, settings.FinetuningEpochs, set, sampler, settings.BatchSizeFor(t), optimizer, sam: null,
+                     dropLast: settings.ReferenceFinetuningLoader);
+            if (checkpoint is not null && epoch + 1 < settings.FinetuningEpochs && (epoch + 1) % settings.CheckpointEvery == 0)
+                Save(t, TrainerPhase.Finetune, epoch + 1, optimizer);
+        }
+    }
+
+    private (double Loss, double LearningRate) RunEpoch(int t, TrainerPhase phase, int epoch, int epochs, LabeledSubset set, IIndexSampler sampler,
+                                                        int batchSize, Optimizer optimizer, AdaptiveSam? sam, bool? dropLast = null)
+    {
+        var order = sampler.EpochIndices(epoch);
+        bool drop = dropLast ?? Batching.ReferenceDropLast(sampler, batchSize);
+        var batches = Batching.MakeBatches(order, batchSize, drop);
+        observer.OnEpochStart(t, phase, epoch, epochs, batches.Count);
+        double lr = optimizer.Groups[0].LearningRate, lossSum = 0;
+        long images = 0;
+        var clock = Stopwatch.StartNew();
+        ReseedStochasticDepth(t, phase, epoch);
+        var mixRng = rootRng.Fork($"mixup/{t}/{(int)phase}/{epoch}");
+        int position = 0;
+        for (int i = 0; i < batches.Count; i++)
+        {
+            var batch = batches[i];
+            double loss = TrainStep(t, phase, set, batch, epoch, position, optimizer, sam, mixRng);
+            position += batch.Length;
+            lossSum += loss;
+            images += batch.Length;
+            observer.OnStep(new StepProgress(t, phase, epoch, epochs, i, batches.Count, loss, lr, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+        }
+        double mean = batches.Count == 0 ? 0 : lossSum / batches.Count;
+        observer.OnEpochEnd(t, phase, epoch, mean, lr, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+        lastTrainLoss = mean;
+        lastLearningRate = lr;
+        return (mean, lr);
+    }
+
+    private double lastTrainLoss, lastLearningRate;
+
+    private double TrainStep(int t, TrainerPhase phase, LabeledSubset set, int[] batch, int epoch, int position,
+                             Optimizer optimizer, AdaptiveSam? sam, Rng mixRng)
+    {
+        using var scope = TensorScope.Begin();
+        Tape.Current.Clear();
+        int count = batch.Length, classes = model.TotalClasses, oldClasses = model.OldClasses;
+        var labels = BatchAssembler.Labels(set, batch);
+        float[] host = ArrayPool<float>.Shared.Rent(count * trainImages.ImageElements);
+        float[] targets;
+        TensorT imageTensor;
+        try
+        {
+            trainImages.FillHost(set, batch, SeedOf(t, (int)phase), epoch, position, host);
+            var span = host.AsSpan(0, count * trainImages.ImageElements);
+            if (settings.MixupAlpha > 0)
+                targets = MixUp.Apply(span, trainImages.ImageElements, labels, classes, settings.MixupAlpha, settings.LabelSmoothing, mixRng).Targets;
+            else
+                targets = MixUp.SmoothedOneHot(labels, classes, smoothing: 0);
+            imageTensor = trainImages.ToTensor(span, count);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(host);
+        }
+        var x = new Variable(imageTensor);
+        var y = backend.Empty(dtype, [count, classes]);
+        trainImages.Upload(targets, y);
+
+        bool main = phase == TrainerPhase.Train && settings.Method == ContinualMethod.DyTox && t > 0;
+        TensorT? teacherLogits = null, divTargets = null;
+        if (main)
+        {
+            using (GradMode.NoGrad()) teacherLogits = teacher!.Forward(x, withDivergence: false).Logits.Value;
+            divTargets = settings.MixupAlpha > 0
+                ? DyToxLoss.DivergenceTargets(y, oldClasses)
+                : DyToxLoss.DivergenceTargets(labels, oldClasses, classes - oldClasses, backend, dtype);
+        }
+
+        Variable Loss()
+        {
+            var output = model.Forward(x, withDivergence: main);
+            return main
+                ? DyToxLoss.Compute(output, y, oldClasses, teacherLogits, divTargets).Total
+                : DyToxLoss.Classification(output.Logits, y);
+        }
+
+        optimizer.ZeroGrad();
+        var loss = Loss();
+        double value = loss.Item();
+        if (!double.IsFinite(value))
+            throw new InvalidOperationException($"task {t} {phase} epoch {epoch}: the loss became {value}; stopping before the weights are corrupted (the last checkpoint is intact).");
+        Tape.Backward(loss);
+        if (sam is not null && phase == TrainerPhase.Train)
+        {
+            sam.Perturb(model.Parameters().Where(p => p.RequiresGrad));
+            optimizer.ZeroGrad();
+            Tape.Backward(Loss());
+            sam.Restore();
+        }
+        optimizer.Step();
+        return value;
+    }
+
+    private void AddTask(int classes)
+    {
+        if (settings.Method == ContinualMethod.Naive) model.AddTask(classes, newTaskToken: false);
+        else model.AddTask(classes);
+    }
+
+    private AdamW NewOptimizer(double lr)
+    {
+        var trainable = model.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
+        return new AdamW(ParamGroup.WeightDecayGroups(trainable, lr, settings.WeightDecay));
+    }
+
+    private IIndexSampler MainSampler(int count, int t)
+    {
+        long seed = SeedOf(t, 1);
+        if (settings.RepeatedAugmentations <= 1) return new ShuffledSampler(count, seed);
+        return new RepeatedAugmentationSampler(count, seed, settings.RepeatedAugmentations,
+            mode: settings.ReferenceSamplerDefect ? RepeatedAugmentationMode.ReferenceSingleProcess : RepeatedAugmentationMode.Distributed);
+    }
+
+    private LabeledSubset Subsample(LabeledSubset data, int t)
+    {
+        if (settings.TrainFraction >= 1) return data;
+        var rng = new Rng(settings.Seed).Fork($"subsample/{t}");
+        var keep = new List<int>();
+        foreach (int label in data.Labels.Distinct().Order())
+        {
+            var positions = data.PositionsOfLabel(label);
+            rng.Shuffle(positions.AsSpan());
+            int n = Math.Max(1, (int)Math.Round(positions.Length * settings.TrainFraction));
+            keep.AddRange(positions.Take(n).Order());
+        }
+        keep.Sort();
+        return data.Select(keep);
+    }
+
+    private void ReseedStochasticDepth(int t, TrainerPhase phase, int epoch)
+    {
+        // Each epoch's drop-path masks come from streams keyed by (task, phase, epoch, module), so a run
+        // resumed at an epoch boundary draws exactly what the uninterrupted run drew.
+        foreach (var (name, module) in model.NamedModules())
+            if (module is DropPath dp) dp.Rng.ResetTo(rootRng.Fork($"droppath/{t}/{(int)phase}/{epoch}/{name}"));
+    }
+
+    private long SeedOf(int t, int purpose) => SeedMixer.Mix((long)settings.Seed, t, purpose);
+
+    private void LogEvaluation(int t, int epoch, double loss, double lr, bool final)
+    {
+        var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, scenario.TestSubsetUpTo(t), t + 1);
+        observer.OnEvaluation(t, epoch, evaluation, final);
+        WriteLog(t, epoch, evaluation, loss, lr);
+    }
+
+    private void WriteLog(int t, int epoch, StepEvaluation evaluation, double loss, double lr)
+    {
+        if (log is null) return;
+        var line = DyToxLogLine.Build(history, evaluation, t, epoch,
+            new TrainingStats(lr == 0 ? lastLearningRate : lr, loss == 0 ? lastTrainLoss : loss));
+        log.Write(line);
+    }
+
+    private void Save(int task, TrainerPhase phase, int nextEpoch, Optimizer? optimizer) =>
+        checkpoint!.Save(new TrainerCheckpoint.State(task, phase, nextEpoch, optimizer?.ExportState()), settings, model, teacher, memory, history);
+
+    private int Restore(TrainerCheckpoint.State state)
+    {
+        var restored = checkpoint!.Restore(state, settings, backend, dtype, rootRng.Fork("model"), history);
+        model.Dispose();
+        model = restored.Model;
+        teacher = restored.Teacher;
+        memory = restored.Memory;
+        observer.OnMessage($"resumed from {checkpoint.Directory}: task {state.Task}, {state.Phase}, epoch {state.NextEpoch}");
+        return state.Task;
+    }
+
+    public void Dispose()
+    {
+        log?.Dispose();
+        teacher?.Dispose();
+        model.Dispose();
+    }
+}

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DyTox.Autograd;
+using DyTox.Data;
+using DyTox.Memory;
+using DyTox.Metrics;
+using DyTox.Model;
+using DyTox.Tensor;
+
+namespace DyTox.Training;
+
+/// <summary>
+/// A resumable snapshot of a continual run in <c>&lt;output&gt;/checkpoint/</c>: the model (safetensors,
+/// the original's parameter names, so it loads in PyTorch too), the KD teacher, the optimiser state, the
+/// rehearsal memory, the accuracy history and where to continue (task, phase, next epoch). Written into a
+/// temporary folder that replaces the previous snapshot only once complete, so a crash never leaves a torn
+/// checkpoint and never loses the last good one.
+/// </summary>
+public sealed class TrainerCheckpoint
+{
+    private const int FormatVersion = 1;
+
+    public TrainerCheckpoint(string outputDirectory)
+    {
+        Directory = Path.Combine(outputDirectory, "checkpoint");
+    }
+
+    public string Directory { get; }
+
+    /// <summary>Where to continue: <see cref="Task"/> in <see cref="Phase"/> from <see cref="NextEpoch"/>.</summary>
+    public sealed record State(int Task, TrainerPhase Phase, int NextEpoch, StateDict? Optimizer);
+
+    public sealed record Restored(DyToxModel Model, DyToxModel? Teacher, RehearsalMemory Memory);
+
+    public void Save(State state, TrainerSettings settings, DyToxModel model, DyToxModel? teacher, RehearsalMemory memory, ContinualMetricsHistory history)
+    {
+        string temp = Directory + ".tmp";
+        if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, recursive: true);
+        System.IO.Directory.CreateDirectory(temp);
+        using (var weights = model.StateDict()) StateDictIO.Save(Path.Combine(temp, "model.safetensors"), weights);
+        if (teacher is not null)
+            using (var weights = teacher.StateDict()) StateDictIO.Save(Path.Combine(temp, "teacher.safetensors"), weights);
+        if (state.Optimizer is not null) StateDictIO.Save(Path.Combine(temp, "optimizer.safetensors"), state.Optimizer);
+        memory.Save(Path.Combine(temp, "memory.json"));
+        var json = new JsonObject
+        {
+            ["format"] = FormatVersion,
+            ["fingerprint"] = Fingerprint(settings),
+            ["task"] = state.Task,
+            ["phase"] = state.Phase.ToString(),
+            ["next_epoch"] = state.NextEpoch,
+            ["classes_per_task"] = new JsonArray(model.ClassesPerTask.Select(c => (JsonNode)c).ToArray()),
+            ["teacher_tasks"] = teacher?.TaskCount ?? 0,
+            ["history"] = new JsonArray(history.Steps.Select(s => (JsonNode)new JsonObject
+            {
+                ["classes_seen"] = s.ClassesSeen,
+                ["correct"] = new JsonArray(s.Evaluation.CorrectPerTask.Select(v => (JsonNode)v).ToArray()),
+                ["total"] = new JsonArray(s.Evaluation.TotalPerTask.Select(v => (JsonNode)v).ToArray()),
+                ["top5_correct"] = s.Evaluation.TopKCorrect,
+                ["top_k"] = s.Evaluation.TopK,
+                ["parameters"] = s.ParameterCount,
+            }).ToArray()),
+        };
+        File.WriteAllText(Path.Combine(temp, "state.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        string old = Directory + ".old";
+        if (System.IO.Directory.Exists(old)) System.IO.Directory.Delete(old, recursive: true);
+        if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Move(Directory, old);
+        System.IO.Directory.Move(temp, Directory);
+        if (System.IO.Directory.Exists(old)) System.IO.Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>The saved position, or null when there is no checkpoint. A checkpoint of other settings is an error.</summary>
+    public State? TryLoad(TrainerSettings settings, ClassIncrementalScenario scenario)
+    {
+        string path = Path.Combine(Directory, "state.json");
+        if (!File.Exists(path)) return null;
+        JsonNode root;
+        try { root = JsonNode.Parse(File.ReadAllText(path)) ?? throw new JsonException("empty document"); }
+        catch (JsonException e) { throw new InvalidDataException($"checkpoint {path} is not valid JSON ({e.Message}); delete the folder to start over.", e); }
+        if ((int?)root["format"] != FormatVersion)
+            throw new InvalidDataException($"checkpoint {path} has format {root["format"]}; this version reads format {FormatVersion}.");
+        if ((string?)root["fingerprint"] != Fingerprint(settings))
+            throw new InvalidDataException($"checkpoint {Directory} was written with other settings (model, method, seed, schedule); use another --output-basedir/--name or delete it to start over.");
+        int task = (int)root["task"]!;
+        if (task > scenario.TaskCount) throw new InvalidDataException($"checkpoint {path} is at task {task}, but the scenario has {scenario.TaskCount} tasks.");
+        var phase = Enum.Parse<TrainerPhase>((string)root["phase"]!);
+        int next = (int)root["next_epoch"]!;
+        string optimizerPath = Path.Combine(Directory, "optimizer.safetensors");
+        StateDict? optimizer = File.Exists(optimizerPath) ? StateDictIO.Load(optimizerPath, Tensor.Cpu.CpuBackend.Instance) : null;
+        return new State(task, phase, next, optimizer);
+    }
+
+    /// <summary>Rebuilds model, teacher, memory and history from the checkpoint.</summary>
+    public Restored Restore(State state, TrainerSettings settings, IBackend backend, DType dtype, Rng modelRng,
+                            ContinualMetricsHistory history)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(Directory, "state.json")))!;
+        var classes = root["classes_per_task"]!.AsArray().Select(n => (int)n!).ToArray();
+        var model = new DyToxModel(settings.Model, backend, dtype, modelRng);
+        foreach (int c in classes)
+            if (settings.Method == ContinualMethod.Naive) model.AddTask(c, newTaskToken: false);
+            else model.AddTask(c);
+        using (var weights = StateDictIO.Load(Path.Combine(Directory, "model.safetensors"), backend, dtype)) model.LoadStateDict(weights, strict: true);
+        DyToxModel? teacher = null;
+        int teacherTasks = (int)root["teacher_tasks"]!;
+        if (teacherTasks > 0)
+        {
+            teacher = new DyToxModel(settings.Model, backend, dtype, new Rng(0));
+            for (int t = 0; t < teacherTasks; t++) teacher.AddTask(classes[t]);
+            using (var weights = StateDictIO.Load(Path.Combine(Directory, "teacher.safetensors"), backend, dtype)) teacher.LoadStateDict(weights, strict: false);
+            teacher.Freeze();
+            teacher.Eval();
+        }
+        var memory = RehearsalMemory.Load(Path.Combine(Directory, "memory.json"));
+        foreach (var step in root["history"]!.AsArray())
+        {
+            var evaluation = new StepEvaluation(
+                step!["correct"]!.AsArray().Select(n => (long)n!).ToArray(),
+                step["total"]!.AsArray().Select(n => (long)n!).ToArray(),
+                (long)step["top5_correct"]!, null, (int)step["top_k"]!);
+            history.AddStep((int)step["classes_seen"]!, evaluation, (long?)step["parameters"]);
+        }
+        if (state.Phase == TrainerPhase.Train && state.NextEpoch == 0 && state.Task < classes.Length)
+            throw new InvalidDataException($"checkpoint {Directory} is inconsistent: task {state.Task} has not started but the model has {classes.Length} tasks.");
+        return new Restored(model, teacher, memory);
+    }
+
+    private static string Fingerprint(TrainerSettings s) =>
+        string.Join('|', s.Method, s.Model, s.Seed, s.BaseEpochs, s.IncrementalEpochs, s.BatchSize, s.IncrementalBatchSize, s.LearningRate,
+                    s.IncrementalLearningRate, s.MemorySize, s.Rehearsal, s.FinetuningEpochs, s.MixupAlpha, s.SamRho, s.TrainFraction, s.RepeatedAugmentations);
+}

@@ -1,0 +1,104 @@
+using DyTox.Model;
+
+namespace DyTox.Training;
+
+/// <summary>
+/// Everything the continual trainer needs, resolved from the option files and flags (the CLI maps
+/// <see cref="Options.DyToxOptions"/> onto this). Defaults are the original protocol's (dytox-spec §2).
+/// </summary>
+public sealed record TrainerSettings
+{
+    public ContinualMethod Method { get; init; } = ContinualMethod.DyTox;
+    public required DyToxConfig Model { get; init; }
+    public ulong Seed { get; init; }
+
+    // ---- main training (dytox-spec §2.3–2.5) ----
+    public int BaseEpochs { get; init; } = 500;
+    public int IncrementalEpochs { get; init; } = 500;
+    public int BatchSize { get; init; } = 128;
+    public int IncrementalBatchSize { get; init; } = 128;
+
+    /// <summary>Number of devices whose batches form one global batch (the original's world size); the
+    /// learning rate scales with BatchSize·Devices/512. Memory is global: it does not scale with this.</summary>
+    public int Devices { get; init; } = 1;
+
+    public double LearningRate { get; init; } = 5e-4;
+    public double IncrementalLearningRate { get; init; } = 5e-4;
+    public double WeightDecay { get; init; } = 1e-6;
+    public double MinLearningRate { get; init; } = 1e-5;
+    public int WarmupEpochs { get; init; } = 5;
+    public double WarmupLearningRate { get; init; } = 1e-6;
+
+    /// <summary>Repeated augmentation factor (DeiT's RASampler: 3); 1 = plain shuffling.</summary>
+    public int RepeatedAugmentations { get; init; } = 3;
+
+    /// <summary>Reproduce the reference's single-process sampler defect (dytox-spec §2.3): same
+    /// permutation every epoch, ⌊L/256⌋·128 samples per epoch. Off by default.</summary>
+    public bool ReferenceSamplerDefect { get; init; }
+
+
+    // ---- DyTox+ / DyTox++ ----
+    /// <summary>MixUp Beta(α, α); 0 disables it (plain DyTox).</summary>
+    public double MixupAlpha { get; init; }
+    public double LabelSmoothing { get; init; } = 0.1;
+
+    /// <summary>ASAM radius ρ; 0 disables it (DyTox++ uses 3.0, skipped on task 0, main phase only).</summary>
+    public double SamRho { get; init; }
+
+    // ---- rehearsal (dytox-spec §2.7) ----
+    /// <summary>Total number of stored images, whatever the number of devices (global memory).</summary>
+    public int MemorySize { get; init; } = 2000;
+    public string Rehearsal { get; init; } = "icarl_all";
+    public bool FixedMemory { get; init; }
+
+    /// <summary>Herding features from the test transform instead of the training augmentation.</summary>
+    public bool RehearsalTestTransform { get; init; }
+
+    // ---- balanced finetuning (dytox-spec §2.8) ----
+    public bool Finetuning { get; init; } = true;
+    public int FinetuningEpochs { get; init; } = 20;
+    public double FinetuningLearningRate { get; init; } = 5e-5;
+
+    /// <summary>Reproduce the reference's finetuning loader (sequential in class order, drops the last
+    /// partial batch: dytox-spec §7.11). Off by default: shuffle and keep the tail.</summary>
+    public bool ReferenceFinetuningLoader { get; init; }
+
+    /// <summary>Reproduce the reference's drop-path inside the frozen SABs during finetuning (§7.10).
+    /// Off by default: frozen SABs run in evaluation mode.</summary>
+    public bool ReferenceFinetuneDropPath { get; init; }
+
+    // ---- evaluation and output ----
+    public int EvalEvery { get; init; } = 50;
+    public int EvalBatchSize { get; init; } = 256;
+
+    /// <summary>Save a resumable checkpoint every this many epochs within a task (and at each task end).</summary>
+    public int CheckpointEvery { get; init; } = 1;
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Use only this fraction of each task's training images (fast smoke runs); 1 = all.</summary>
+    public double TrainFraction { get; init; } = 1.0;
+
+    public int EpochsFor(int task) => task == 0 ? BaseEpochs : IncrementalEpochs;
+    public int BatchSizeFor(int task) => task == 0 ? BatchSize : IncrementalBatchSize;
+
+    /// <summary>Linear LR scaling of the original: lr·batch·devices/512.</summary>
+    public double ScaledLearningRate(int task) =>
+        (task == 0 ? LearningRate : IncrementalLearningRate) * BatchSizeFor(task) * Devices / 512.0;
+
+    public double ScaledFinetuningLearningRate(int task) => FinetuningLearningRate * BatchSizeFor(task) * Devices / 512.0;
+
+    public TrainerSettings Validate()
+    {
+        void Require(bool ok, string message) { if (!ok) throw new ArgumentException($"invalid trainer settings: {message}"); }
+        Require(BaseEpochs >= 0 && IncrementalEpochs >= 0, "epochs must be non-negative");
+        Require(BatchSize > 0 && IncrementalBatchSize > 0, "batch sizes must be positive");
+        Require(Devices > 0, "devices must be positive");
+        Require(RepeatedAugmentations >= 1, "repeated augmentations must be at least 1");
+        Require(MemorySize >= 0, "memory size must be non-negative");
+        Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
+        Require(MixupAlpha >= 0 && SamRho >= 0, "mixup alpha and SAM rho must be non-negative");
+        Require(EvalBatchSize > 0, "eval batch size must be positive");
+        Model.Validate();
+        return this;
+    }
+}

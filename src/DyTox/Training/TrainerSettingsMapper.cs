@@ -1,0 +1,91 @@
+using DyTox.Model;
+using DyTox.Options;
+
+namespace DyTox.Training;
+
+/// <summary>
+/// Maps the original's options (YAML files + flags, <see cref="DyToxOptions"/>) onto the trainer. Options
+/// of the original that this implementation does not provide (CutMix, random erasing, ResNet encoder, POD,
+/// joint tokens, a separate memory loader, …) are rejected with the key's name rather than ignored.
+/// </summary>
+public static class TrainerSettingsMapper
+{
+    public static DyToxConfig ModelConfig(DyToxOptions o)
+    {
+        if (!o.ClassAttention) throw Unsupported(o, "class_attention", "false", "DyTox needs class_attention: true (its TAB)");
+        if (o.MlpRatio != Math.Floor(o.MlpRatio)) throw Unsupported(o, "mlp_ratio", o.MlpRatio.ToString(System.Globalization.CultureInfo.InvariantCulture), "an integer ratio");
+        return new DyToxConfig
+        {
+            ImageSize = o.InputSize,
+            InChannels = o.InChans,
+            PatchSize = o.PatchSize,
+            EmbedDim = o.EmbedDim,
+            NumHeads = o.NumHeads,
+            MlpRatio = (int)o.MlpRatio,
+            SelfAttentionBlocks = o.LocalUpToLayer,
+            TaskAttentionBlocks = o.Depth - o.LocalUpToLayer,
+            DropPathMax = o.DropPath,
+            LocalityStrength = o.LocalityStrength,
+        }.Validate();
+    }
+
+    public static TrainerSettings Settings(DyToxOptions o, ContinualMethod method, string? outputDirectory)
+    {
+        Reject(o.Cutmix > 0, o, "cutmix", o.Cutmix, "0 (CutMix is not part of DyTox/DyTox+/DyTox++)");
+        Reject(o.Reprob > 0, o, "reprob", o.Reprob, "0 (random erasing is off in every DyTox configuration)");
+        Reject(o.Resnet, o, "resnet", o.Resnet, "false (the ResNet encoder ablation is not implemented)");
+        Reject(o.Pod is > 0, o, "pod", o.Pod, "unset (POD distillation is not implemented)");
+        Reject(o.JointTokens, o, "joint_tokens", o.JointTokens, "false (the buggy joint-tokens path is not reproduced; tasks are batched exactly)");
+        Reject(o.SepMemory, o, "sep_memory", o.SepMemory, "false");
+        Reject(o.RehearsalModes != 1, o, "rehearsal_modes", o.RehearsalModes, "1");
+        Reject(o.Drop > 0, o, "drop", o.Drop, "0 (DyTox uses no dropout)");
+        Reject(o.Opt != "adamw", o, "opt", o.Opt, "adamw");
+        Reject(o.Sched != "cosine", o, "sched", o.Sched, "cosine");
+        Reject(o.LookSamK != 0, o, "look_sam_k", o.LookSamK, "0 (LookSAM is not implemented)");
+        Reject(o.Dytox && o.IndClf != "1-1", o, "ind_clf", o.IndClf, "1-1 (independent classifiers)");
+        Reject(o.Dytox && !o.BceLoss, o, "bce_loss", o.BceLoss, "true");
+        Reject(o.Finetuning is not ("" or "balanced"), o, "finetuning", o.Finetuning, "balanced");
+        return new TrainerSettings
+        {
+            Method = method,
+            Model = ModelConfig(o),
+            Seed = (ulong)o.Seed,
+            BaseEpochs = o.BaseEpochs,
+            IncrementalEpochs = o.Epochs,
+            BatchSize = o.BatchSize,
+            IncrementalBatchSize = o.IncrementalBatchSize ?? o.BatchSize,
+            Devices = o.WorldSize,
+            LearningRate = o.Lr,
+            IncrementalLearningRate = o.IncrementalLr ?? o.Lr,
+            WeightDecay = o.WeightDecay,
+            MinLearningRate = o.MinLr,
+            WarmupEpochs = o.WarmupEpochs,
+            WarmupLearningRate = o.WarmupLr,
+            RepeatedAugmentations = o.RepeatedAug ? 3 : 1,
+            MixupAlpha = o.Mixup,
+            LabelSmoothing = o.Smoothing,
+            SamRho = o.SamRho,
+            MemorySize = o.MemorySize,
+            Rehearsal = o.Rehearsal,
+            FixedMemory = o.FixedMemory,
+            RehearsalTestTransform = o.RehearsalTestTrsf,
+            Finetuning = o.Finetuning == "balanced",
+            FinetuningEpochs = o.FinetuningEpochs,
+            FinetuningLearningRate = o.FinetuningLr,
+            ReferenceSamplerDefect = o.ReferenceSampler,
+            ReferenceFinetuningLoader = o.ReferenceFinetuning,
+            ReferenceFinetuneDropPath = o.ReferenceFinetuning,
+            EvalEvery = o.EvalEvery ?? 0,
+            OutputDirectory = outputDirectory,
+            TrainFraction = o.TrainFraction,
+        }.Validate();
+    }
+
+    private static void Reject(bool condition, DyToxOptions o, string key, object? value, string expected)
+    {
+        if (condition) throw Unsupported(o, key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null", expected);
+    }
+
+    private static OptionsException Unsupported(DyToxOptions o, string key, string value, string expected) =>
+        new($"option \"{key}\" = {value} (from {o.SourceOf(key)}) is not supported: expected {expected}.");
+}

@@ -1,0 +1,217 @@
+using DyTox.Autograd;
+using DyTox.Data;
+using DyTox.Data.Augmentation;
+using DyTox.Model;
+using DyTox.Tensor;
+using DyTox.Tensor.Cpu;
+using DyTox.Training;
+
+namespace DyTox.Model.Tests.Training;
+
+/// <summary>End-to-end runs of the continual trainer on a small synthetic scenario (2 tasks of 2 classes).</summary>
+[TestFixture]
+public class TrainerTests
+{
+    private static readonly DyToxConfig Tiny = new()
+    {
+        ImageSize = 8, InChannels = 1, PatchSize = 2, EmbedDim = 16, NumHeads = 4, MlpRatio = 2,
+        SelfAttentionBlocks = 1, TaskAttentionBlocks = 1, DropPathMax = 0.1,
+    };
+
+    private static ClassIncrementalScenario Scenario()
+    {
+        var train = SyntheticImageDataset.Create(classes: 4, perClass: 96, height: 8, width: 8, channels: 1, seed: 7);
+        var test = SyntheticImageDataset.Create(classes: 4, perClass: 16, height: 8, width: 8, channels: 1, seed: 8);
+        return new ClassIncrementalScenario(train, test, initialIncrement: 2, increment: 2, classOrder: [2, 0, 3, 1]);
+    }
+
+    private static TrainerSettings Settings(ContinualMethod method = ContinualMethod.DyTox, string? output = null) => new()
+    {
+        Method = method,
+        Model = Tiny,
+        Seed = 11,
+        BaseEpochs = 6,
+        IncrementalEpochs = 6,
+        BatchSize = 32,
+        IncrementalBatchSize = 32,
+        LearningRate = 0.02,       // scaled by 32/512 → 1.25e-3
+        IncrementalLearningRate = 0.02,
+        WarmupEpochs = 0,
+        RepeatedAugmentations = 1,
+        MemorySize = 24,
+        FinetuningEpochs = 2,
+        FinetuningLearningRate = 0.005,
+        EvalEvery = 0,
+        EvalBatchSize = 64,
+        OutputDirectory = output,
+    };
+
+    private static (ContinualTrainer Trainer, AugmentationPipeline Train, AugmentationPipeline Test) NewTrainer(
+        TrainerSettings settings, ClassIncrementalScenario scenario, DType dtype = DType.Float32, ITrainingObserver? observer = null)
+    {
+        var normalizer = ImageNormalizer.FromDatasetStatistics(scenario.Train);
+        // No flips: the synthetic classes are bars at fixed positions, which a horizontal flip would swap.
+        var train = new AugmentationPipeline(AugmentationPreset.None, normalizer);
+        var test = new AugmentationPipeline(AugmentationPreset.None, normalizer);
+        return (new ContinualTrainer(settings, scenario, CpuBackend.Instance, dtype, train, test, observer), train, test);
+    }
+
+    private static Dictionary<string, double[]> Weights(DyToxModel model) =>
+        model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value.DType == DType.Float32
+            ? p.Parameter.Value.ToArray<float>().Select(v => (double)v).ToArray()
+            : p.Parameter.Value.ToArray<double>());
+
+    [Test]
+    public void DyToxLearnsTwoTasksAndKeepsAMemory()
+    {
+        var scenario = Scenario();
+        var (trainer, _, _) = NewTrainer(Settings(), scenario);
+        using (trainer)
+        {
+            var history = trainer.Run();
+            Assert.That(history.StepCount, Is.EqualTo(2));
+            Assert.That(trainer.Model.TaskCount, Is.EqualTo(2));
+            Assert.That(trainer.Model.TaskTokens.Count, Is.EqualTo(2));
+            Assert.That(trainer.Memory.Count, Is.LessThanOrEqualTo(24));
+            Assert.That(trainer.Memory.Count, Is.EqualTo(24), "4 classes seen, quota 6 each");
+            // Chance on 2 then 4 classes is 50% / 25%; the synthetic classes are separable.
+            Assert.That(history.Steps[0].Evaluation.Top1, Is.GreaterThan(75));
+            Assert.That(history.Steps[1].Evaluation.Top1, Is.GreaterThan(50));
+            Assert.That(history.Steps[1].ParameterCount, Is.GreaterThan(history.Steps[0].ParameterCount!.Value));
+        }
+    }
+
+    [Test]
+    public void SameSeedGivesBitwiseIdenticalRuns()
+    {
+        var scenario = Scenario();
+        Dictionary<string, double[]> first, second;
+        double[] accFirst, accSecond;
+        var (a, _, _) = NewTrainer(Settings() with { BaseEpochs = 2, IncrementalEpochs = 2 }, scenario);
+        using (a) { accFirst = a.Run().Top1PerStep.ToArray(); first = Weights(a.Model); }
+        var (b, _, _) = NewTrainer(Settings() with { BaseEpochs = 2, IncrementalEpochs = 2 }, scenario);
+        using (b) { accSecond = b.Run().Top1PerStep.ToArray(); second = Weights(b.Model); }
+        Assert.That(accSecond, Is.EqualTo(accFirst));
+        Assert.That(second.Keys, Is.EquivalentTo(first.Keys));
+        foreach (var (name, w) in first) Assert.That(second[name], Is.EqualTo(w), name);
+    }
+
+    private sealed class StopAfter(int task, int epoch, CancellationTokenSource cancel) : ITrainingObserver
+    {
+        public void OnEpochEnd(int t, TrainerPhase phase, int e, double meanLoss, double learningRate, double imagesPerSecond)
+        {
+            if (t == task && e == epoch && phase == TrainerPhase.Train) cancel.Cancel();
+        }
+    }
+
+    [Test]
+    public void ARunStoppedMidTaskResumesToTheSameBits()
+    {
+        var scenario = Scenario();
+        string dir = Path.Combine(Path.GetTempPath(), "dytox-resume-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var settings = Settings(output: Path.Combine(dir, "full")) with { BaseEpochs = 2, IncrementalEpochs = 3 };
+            Dictionary<string, double[]> uninterrupted;
+            double[] accUninterrupted;
+            var (full, _, _) = NewTrainer(settings, scenario);
+            using (full) { accUninterrupted = full.Run().Top1PerStep.ToArray(); uninterrupted = Weights(full.Model); }
+
+            var split = settings with { OutputDirectory = Path.Combine(dir, "split") };
+            using (var cancel = new CancellationTokenSource())
+            {
+                var (first, _, _) = NewTrainer(split, scenario, observer: new StopAfter(task: 1, epoch: 0, cancel));
+                using (first) Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
+            }
+            var (resumed, _, _) = NewTrainer(split, scenario);
+            Dictionary<string, double[]> after;
+            double[] accResumed;
+            using (resumed) { accResumed = resumed.Run().Top1PerStep.ToArray(); after = Weights(resumed.Model); }
+
+            Assert.That(accResumed, Is.EqualTo(accUninterrupted));
+            foreach (var (name, w) in uninterrupted) Assert.That(after[name], Is.EqualTo(w), name);
+            Assert.That(File.Exists(Path.Combine(dir, "split", "checkpoint", "model.safetensors")));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void ACheckpointOfOtherSettingsIsRefusedByName()
+    {
+        var scenario = Scenario();
+        string dir = Path.Combine(Path.GetTempPath(), "dytox-ckpt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var settings = Settings(output: dir) with { BaseEpochs = 1, IncrementalEpochs = 1, FinetuningEpochs = 1 };
+            var (first, _, _) = NewTrainer(settings, scenario);
+            using (first) first.Run();
+            var (other, _, _) = NewTrainer(settings with { Seed = 99 }, scenario);
+            using (other)
+            {
+                var e = Assert.Throws<InvalidDataException>(() => other.Run());
+                Assert.That(e!.Message, Does.Contain("other settings"));
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void NaiveBaselineUsesOneTokenNoMemoryAndForgets()
+    {
+        var scenario = Scenario();
+        var (trainer, _, _) = NewTrainer(Settings(ContinualMethod.Naive), scenario);
+        using (trainer)
+        {
+            var history = trainer.Run();
+            Assert.That(trainer.Model.TaskTokens.Count, Is.EqualTo(1));
+            Assert.That(trainer.Model.Heads.Count, Is.EqualTo(2));
+            Assert.That(trainer.Model.DivergenceHead, Is.Null);
+            Assert.That(trainer.Memory.Count, Is.Zero);
+            Assert.That(history.Steps[1].Evaluation.PerTaskAccuracy()[1], Is.GreaterThan(50), "the newest task is learned");
+        }
+    }
+
+    [Test]
+    public void JointTrainingIsOneTaskOverAllClasses()
+    {
+        var s = Scenario();
+        var joint = new ClassIncrementalScenario(s.Train, s.Test, 4, 4, s.ClassOrder);
+        var (trainer, _, _) = NewTrainer(Settings(ContinualMethod.Joint) with { BaseEpochs = 4 }, joint);
+        using (trainer)
+        {
+            var history = trainer.Run();
+            Assert.That(history.StepCount, Is.EqualTo(1));
+            Assert.That(history.Last, Is.GreaterThan(50));
+        }
+    }
+
+    [Test]
+    public void DyToxPlusAndPlusPlusRun()
+    {
+        var scenario = Scenario();
+        var settings = Settings() with { BaseEpochs = 1, IncrementalEpochs = 1, FinetuningEpochs = 1, MixupAlpha = 0.8, SamRho = 3.0 };
+        var (trainer, _, _) = NewTrainer(settings, scenario);
+        using (trainer)
+        {
+            var history = trainer.Run();
+            Assert.That(history.StepCount, Is.EqualTo(2));
+            foreach (var (name, p) in trainer.Model.NamedParameters())
+                Assert.That(p.Value.ToArray<float>().All(float.IsFinite), name);
+        }
+    }
+
+    [Test]
+    public void MismatchedImageSizeIsAClearError()
+    {
+        var scenario = Scenario();
+        var settings = Settings() with { Model = Tiny with { ImageSize = 16 } };
+        var e = Assert.Throws<ArgumentException>(() => NewTrainer(settings, scenario));
+        Assert.That(e!.Message, Does.Contain("1×16×16").And.Contain("1×8×8"));
+    }
+}
