@@ -54,8 +54,10 @@ public sealed class TensorScope : IDisposable
     public void Dispose()
     {
         if (closed) return;
-        closed = true;
+        // Check the order before marking the scope closed: an out-of-order Dispose throws and leaves the
+        // scope open, so the correct Dispose that follows still pops it.
         if (current != this) throw new InvalidOperationException("TensorScope disposed out of order: inner scopes must be disposed first.");
+        closed = true;
         current = outer;
         for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
         owned.Clear();
