@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -157,21 +158,30 @@ internal static unsafe class Simd
             for (int r = 0; r < rows; r++) AddInPlace(dst, src + (long)r * cols, cols);
             return;
         }
-        var partial = new T[(long)chunks * cols];
-        fixed (T* part = partial)
+        // Pooled scratch: a training step calls this every time with the same sizes.
+        var partial = ArrayPool<T>.Shared.Rent(checked(chunks * cols));
+        try
         {
+            fixed (T* part = partial)
+            {
             T* pp = part;
             CpuParallel.For(chunks, (long)ChunkRows * cols, (begin, end) =>
             {
                 for (int c = begin; c < end; c++)
                 {
                     T* acc = pp + (long)c * cols;
+                    new Span<T>(acc, cols).Clear();
                     int r0 = c * ChunkRows, r1 = Math.Min(rows, r0 + ChunkRows);
                     for (int r = r0; r < r1; r++) AddInPlace(acc, src + (long)r * cols, cols);
                 }
             });
             new Span<T>(dst, cols).Clear();
             for (int c = 0; c < chunks; c++) AddInPlace(dst, pp + (long)c * cols, cols);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(partial);
         }
     }
 }
