@@ -114,8 +114,11 @@ internal static unsafe class Simd
         {
             var acc = Vector512.Load(p);
             for (i = w; i <= n - w; i += w) acc = Vector512.Max(acc, Vector512.Load(p + i));
-            m = acc[0];
-            for (int l = 1; l < w; l++) m = T.Max(m, acc[l]);
+            // Fold halves (512 → 256 → 128 bits), then the last few lanes.
+            var half = Vector256.Max(acc.GetLower(), acc.GetUpper());
+            var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+            m = quarter[0];
+            for (int l = 1; l < Vector128<T>.Count; l++) m = T.Max(m, quarter[l]);
         }
         else
         {
