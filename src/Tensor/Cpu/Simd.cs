@@ -24,6 +24,15 @@ internal static unsafe class Simd
         throw new NotSupportedException(typeof(T).Name);
     }
 
+    /// <summary>a·b + c with one rounding, for float or double lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> FusedMultiplyAdd<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+        throw new NotSupportedException(typeof(T).Name);
+    }
+
     public static T Sum<T>(T* p, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector512<T>.Count, i = 0;
