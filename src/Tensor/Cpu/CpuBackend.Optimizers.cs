@@ -103,15 +103,16 @@ public sealed unsafe partial class CpuBackend
         {
             for (long i = start; i < start + len; i++)
             {
+                // torch's add(…, alpha=a) is one fused multiply-add in its vectorised CPU kernel.
                 T d = g[i];
-                if (useDecay) d += wd * p[i];                            // grad.add(param, alpha=wd)
+                if (useDecay) d = T.FusedMultiplyAdd(p[i], wd, d);      // grad.add(param, alpha=wd)
                 if (useMomentum)
                 {
                     T b = h.FirstStep ? d : buf[i] * mom + d;            // clone, or buf.mul_(μ).add_(d)
                     buf[i] = b;
-                    d = h.Nesterov ? d + mom * b : b;
+                    d = h.Nesterov ? T.FusedMultiplyAdd(b, mom, d) : b;  // d.add(buf, alpha=μ)
                 }
-                p[i] += negLr * d;                                       // param.add_(d, alpha=−lr)
+                p[i] = T.FusedMultiplyAdd(d, negLr, p[i]);               // param.add_(d, alpha=−lr)
             }
         });
     }

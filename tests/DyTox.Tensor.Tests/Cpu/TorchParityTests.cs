@@ -35,6 +35,33 @@ public class TorchParityTests : CpuTestBase
                         $"p[{i}] = {got[i]:R}, torch {BitConverter.UInt32BitsToSingle(torchBits[i]):R}");
     }
 
+    // Same p, g1, g2; opt = torch.optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True);
+    // three steps with grads g1, g2, g1.
+    [Test]
+    public void NesterovSgdFloat32MatchesTorchBitForBit()
+    {
+        const int n = 37;
+        var p = Make(Enumerable.Range(0, n).Select(i => (i - 18) / 7.0).ToArray(), DType.Float32, n);
+        var g1 = Make(Enumerable.Range(0, n).Select(i => ((i * 13) % 11 - 5) / 9.0).ToArray(), DType.Float32, n);
+        var g2 = Make(Enumerable.Range(0, n).Select(i => ((i * 7) % 5 - 2) / 3.0).ToArray(), DType.Float32, n);
+        var buf = Zeros(DType.Float32, n);
+        var grads = new[] { g1, g2, g1 };
+        for (int step = 0; step < 3; step++)
+            Cpu.SgdStep(p, grads[step], buf, new SgdHyper(0.1, 0.9, 0.01, Nesterov: true, FirstStep: step == 0));
+        var got = p.ToArray<float>();
+        uint[] torchBits =
+        [
+            3221537116, 3222196177, 3222855238, 3221622396, 3222281457, 3220871757, 3216726492, 3218044614, 3215578930,
+            3216897053, 3214431368, 3207735340, 3210371587, 3205440217, 3208076463, 3201841931, 3205781340, 3182343105,
+            1045799623, 1028844995, 1051778059, 1044435137, 1060025620, 1064956988, 1062320743, 1066302664, 1064615867,
+            1061979622, 1071595492, 1070277369, 1072743054, 1071424931, 1070106808, 1075888852, 1075229791, 1076462634,
+            1075803571,
+        ];
+        for (int i = 0; i < n; i++)
+            Assert.That(BitConverter.SingleToUInt32Bits(got[i]), Is.EqualTo(torchBits[i]),
+                        $"p[{i}] = {got[i]:R}, torch {BitConverter.UInt32BitsToSingle(torchBits[i]):R}");
+    }
+
     // zs = [[1, 2, −1], [0.5, −3, 2]], zt = [[0, 1, 3], [2, 2, −1]], float64, τ = 2:
     // F.kl_div(F.log_softmax(zs/τ, 1), F.log_softmax(zt/τ, 1), reduction='mean', log_target=True)·τ²
     // F.cross_entropy(zs, [2, 0], label_smoothing=0.1)
