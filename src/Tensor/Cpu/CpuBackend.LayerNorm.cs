@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 
@@ -94,73 +95,82 @@ public sealed unsafe partial class CpuBackend
         }
         int chunks = CpuParallel.ChunkCount(rows, LayerNormChunkRows);
         // Per chunk: dGamma partial in [0, width), dBeta partial in [width, 2·width).
-        var partial = new T[(long)chunks * 2 * width];
+        // Pooled scratch (a training step asks for the same size every time); each chunk clears its own part.
+        var partial = ArrayPool<T>.Shared.Rent(checked(chunks * 2 * width));
         T n = T.CreateTruncating(width);
-        fixed (T* part = partial)
+        try
         {
-            T* pp = part;
-            CpuParallel.For(chunks, 6L * LayerNormChunkRows * width, (begin, end) =>
+            fixed (T* part = partial)
             {
-                int w = Vector512<T>.Count;
-                for (int c = begin; c < end; c++)
+                T* pp = part;
+                CpuParallel.For(chunks, 6L * LayerNormChunkRows * width, (begin, end) =>
                 {
-                    T* accG = pp + (long)c * 2 * width, accB = accG + width;
-                    int r0 = c * LayerNormChunkRows, r1 = Math.Min(rows, r0 + LayerNormChunkRows);
-                    for (int r = r0; r < r1; r++)
+                    int w = Vector512<T>.Count;
+                    for (int c = begin; c < end; c++)
                     {
-                        T* xr = px + (long)r * width, gr = pdy + (long)r * width, dr = pdx + (long)r * width;
-                        T mu = pm[r], rs = pr[r];
-                        var vmu = Vector512.Create(mu);
-                        var vrs = Vector512.Create(rs);
-                        // Σ g and Σ g·x̂ with g = dy·γ; also accumulate dγ += dy·x̂ and dβ += dy.
-                        var s1 = Vector512<T>.Zero;
-                        var s2 = Vector512<T>.Zero;
-                        int i = 0;
-                        for (; i <= width - w; i += w)
+                        T* accG = pp + (long)c * 2 * width, accB = accG + width;
+                        new Span<T>(accG, 2 * width).Clear();
+                        int r0 = c * LayerNormChunkRows, r1 = Math.Min(rows, r0 + LayerNormChunkRows);
+                        for (int r = r0; r < r1; r++)
                         {
-                            var d = Vector512.Load(gr + i);
-                            var xh = (Vector512.Load(xr + i) - vmu) * vrs;
-                            var g = d * Vector512.Load(pg + i);
-                            s1 += g;
-                            s2 += g * xh;
-                            (Vector512.Load(accG + i) + d * xh).Store(accG + i);
-                            (Vector512.Load(accB + i) + d).Store(accB + i);
-                        }
-                        T sumG = Vector512.Sum(s1), sumGX = Vector512.Sum(s2);
-                        for (; i < width; i++)
-                        {
-                            T d = gr[i], xh = (xr[i] - mu) * rs, g = d * pg[i];
-                            sumG += g;
-                            sumGX += g * xh;
-                            accG[i] += d * xh;
-                            accB[i] += d;
-                        }
-                        // dx = rstd·(g − mean(g) − x̂·mean(g·x̂))
-                        T mg = sumG / n, mgx = sumGX / n;
-                        var vmg = Vector512.Create(mg);
-                        var vmgx = Vector512.Create(mgx);
-                        i = 0;
-                        for (; i <= width - w; i += w)
-                        {
-                            var xh = (Vector512.Load(xr + i) - vmu) * vrs;
-                            var g = Vector512.Load(gr + i) * Vector512.Load(pg + i);
-                            (vrs * (g - vmg - xh * vmgx)).Store(dr + i);
-                        }
-                        for (; i < width; i++)
-                        {
-                            T xh = (xr[i] - mu) * rs;
-                            dr[i] = rs * (gr[i] * pg[i] - mg - xh * mgx);
+                            T* xr = px + (long)r * width, gr = pdy + (long)r * width, dr = pdx + (long)r * width;
+                            T mu = pm[r], rs = pr[r];
+                            var vmu = Vector512.Create(mu);
+                            var vrs = Vector512.Create(rs);
+                            // Σ g and Σ g·x̂ with g = dy·γ; also accumulate dγ += dy·x̂ and dβ += dy.
+                            var s1 = Vector512<T>.Zero;
+                            var s2 = Vector512<T>.Zero;
+                            int i = 0;
+                            for (; i <= width - w; i += w)
+                            {
+                                var d = Vector512.Load(gr + i);
+                                var xh = (Vector512.Load(xr + i) - vmu) * vrs;
+                                var g = d * Vector512.Load(pg + i);
+                                s1 += g;
+                                s2 += g * xh;
+                                (Vector512.Load(accG + i) + d * xh).Store(accG + i);
+                                (Vector512.Load(accB + i) + d).Store(accB + i);
+                            }
+                            T sumG = Vector512.Sum(s1), sumGX = Vector512.Sum(s2);
+                            for (; i < width; i++)
+                            {
+                                T d = gr[i], xh = (xr[i] - mu) * rs, g = d * pg[i];
+                                sumG += g;
+                                sumGX += g * xh;
+                                accG[i] += d * xh;
+                                accB[i] += d;
+                            }
+                            // dx = rstd·(g − mean(g) − x̂·mean(g·x̂))
+                            T mg = sumG / n, mgx = sumGX / n;
+                            var vmg = Vector512.Create(mg);
+                            var vmgx = Vector512.Create(mgx);
+                            i = 0;
+                            for (; i <= width - w; i += w)
+                            {
+                                var xh = (Vector512.Load(xr + i) - vmu) * vrs;
+                                var g = Vector512.Load(gr + i) * Vector512.Load(pg + i);
+                                (vrs * (g - vmg - xh * vmgx)).Store(dr + i);
+                            }
+                            for (; i < width; i++)
+                            {
+                                T xh = (xr[i] - mu) * rs;
+                                dr[i] = rs * (gr[i] * pg[i] - mg - xh * mgx);
+                            }
                         }
                     }
+                });
+                new Span<T>(pdg, width).Clear();
+                new Span<T>(pdb, width).Clear();
+                for (int c = 0; c < chunks; c++)
+                {
+                    Simd.AddInPlace(pdg, pp + (long)c * 2 * width, width);
+                    Simd.AddInPlace(pdb, pp + (long)c * 2 * width + width, width);
                 }
-            });
-            new Span<T>(pdg, width).Clear();
-            new Span<T>(pdb, width).Clear();
-            for (int c = 0; c < chunks; c++)
-            {
-                Simd.AddInPlace(pdg, pp + (long)c * 2 * width, width);
-                Simd.AddInPlace(pdb, pp + (long)c * 2 * width + width, width);
             }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(partial);
         }
     }
 }

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace DyTox.Tensor.Cpu;
 
 // Optimiser steps, element by element in the parameter's dtype with torch's (single-tensor, CPU) order of
-// operations, so that float32 results round like torch.optim's.
+// operations, so that float32 results round like torch.optim's (including the FMA of its vectorised lerp).
 public sealed unsafe partial class CpuBackend
 {
     public void AdamWStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWHyper hyper)
@@ -63,7 +63,7 @@ public sealed unsafe partial class CpuBackend
                     var mi = Vector512.Load(ms + i);
                     var vi = Vector512.Load(vs + i);
                     var pi = Vector512.Load(ps + i) * vdecay;
-                    mi += vw1 * (gi - mi);
+                    mi = Simd.FusedMultiplyAdd(vw1, gi - mi, mi);
                     vi = vi * vb2 + vw2 * gi * gi;
                     var denom = Vector512.Sqrt(vi) / vbc + veps;
                     pi += vneg * mi / denom;
@@ -86,11 +86,12 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    /// <summary>torch.lerp's two-sided formula (exact at both ends).</summary>
+    /// <summary>torch.lerp as its vectorised CPU kernel computes it: fma(w, end − start, start) for |w| &lt; ½,
+    /// else fma(w − 1, end − start, end) (exact at both ends).</summary>
     private static T Lerp<T>(T start, T end, T weight) where T : unmanaged, IFloatingPointIeee754<T> =>
         T.Abs(weight) < T.CreateTruncating(0.5)
-            ? start + weight * (end - start)
-            : end - (end - start) * (T.One - weight);
+            ? T.FusedMultiplyAdd(weight, end - start, start)
+            : T.FusedMultiplyAdd(weight - T.One, end - start, end);
 
     private static void SgdImpl<T>(Tensor param, Tensor grad, Tensor? momentumBuffer, SgdHyper h) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -102,15 +103,16 @@ public sealed unsafe partial class CpuBackend
         {
             for (long i = start; i < start + len; i++)
             {
+                // torch's add(…, alpha=a) is one fused multiply-add in its vectorised CPU kernel.
                 T d = g[i];
-                if (useDecay) d += wd * p[i];                            // grad.add(param, alpha=wd)
+                if (useDecay) d = T.FusedMultiplyAdd(p[i], wd, d);      // grad.add(param, alpha=wd)
                 if (useMomentum)
                 {
                     T b = h.FirstStep ? d : buf[i] * mom + d;            // clone, or buf.mul_(μ).add_(d)
                     buf[i] = b;
-                    d = h.Nesterov ? d + mom * b : b;
+                    d = h.Nesterov ? T.FusedMultiplyAdd(b, mom, d) : b;  // d.add(buf, alpha=μ)
                 }
-                p[i] += negLr * d;                                       // param.add_(d, alpha=−lr)
+                p[i] = T.FusedMultiplyAdd(d, negLr, p[i]);               // param.add_(d, alpha=−lr)
             }
         });
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -20,6 +21,15 @@ internal static unsafe class Simd
     {
         if (typeof(T) == typeof(float)) return Vector512.Exp(v.As<T, float>()).As<float, T>();
         if (typeof(T) == typeof(double)) return Vector512.Exp(v.As<T, double>()).As<double, T>();
+        throw new NotSupportedException(typeof(T).Name);
+    }
+
+    /// <summary>a·b + c with one rounding, for float or double lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> FusedMultiplyAdd<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
         throw new NotSupportedException(typeof(T).Name);
     }
 
@@ -113,8 +123,11 @@ internal static unsafe class Simd
         {
             var acc = Vector512.Load(p);
             for (i = w; i <= n - w; i += w) acc = Vector512.Max(acc, Vector512.Load(p + i));
-            m = acc[0];
-            for (int l = 1; l < w; l++) m = T.Max(m, acc[l]);
+            // Fold halves (512 → 256 → 128 bits), then the last few lanes.
+            var half = Vector256.Max(acc.GetLower(), acc.GetUpper());
+            var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+            m = quarter[0];
+            for (int l = 1; l < Vector128<T>.Count; l++) m = T.Max(m, quarter[l]);
         }
         else
         {
@@ -157,21 +170,30 @@ internal static unsafe class Simd
             for (int r = 0; r < rows; r++) AddInPlace(dst, src + (long)r * cols, cols);
             return;
         }
-        var partial = new T[(long)chunks * cols];
-        fixed (T* part = partial)
+        // Pooled scratch: a training step calls this every time with the same sizes.
+        var partial = ArrayPool<T>.Shared.Rent(checked(chunks * cols));
+        try
         {
+            fixed (T* part = partial)
+            {
             T* pp = part;
             CpuParallel.For(chunks, (long)ChunkRows * cols, (begin, end) =>
             {
                 for (int c = begin; c < end; c++)
                 {
                     T* acc = pp + (long)c * cols;
+                    new Span<T>(acc, cols).Clear();
                     int r0 = c * ChunkRows, r1 = Math.Min(rows, r0 + ChunkRows);
                     for (int r = r0; r < r1; r++) AddInPlace(acc, src + (long)r * cols, cols);
                 }
             });
             new Span<T>(dst, cols).Clear();
             for (int c = 0; c < chunks; c++) AddInPlace(dst, pp + (long)c * cols, cols);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(partial);
         }
     }
 }

@@ -49,7 +49,7 @@ public class OptimizerTests : CpuTestBase
         for (int i = 0; i < 37; i++)
         {
             float gi = (float)g[i], mi = (float)mv[i], vi = (float)vv[i];
-            mi += w1 * (gi - mi);
+            mi = MathF.FusedMultiplyAdd(w1, gi - mi, mi);
             vi = vi * b2 + w2 * gi * gi;
             float expected = (float)p0[i] * decay + negStep * mi / (MathF.Sqrt(vi) / bc2 + e);
             Assert.That(got[i], Is.EqualTo(expected), $"element {i}");

@@ -118,6 +118,19 @@ public class ReduceTests : CpuTestBase
     }
 
     [Test]
+    public void MaxPropagatesNaNLikeTorch()
+    {
+        foreach (int position in new[] { 0, 17, 40 })
+        {
+            var x = Enumerable.Range(0, 41).Select(i => (double)i).ToArray();
+            x[position] = double.NaN;
+            var d = Cpu.Empty(DType.Float32, [1]);
+            Cpu.Reduce(ReduceOp.Max, Make(x, DType.Float32, 41), 0, d);
+            Assert.That(double.IsNaN(d.Item()), $"NaN at {position}");
+        }
+    }
+
+    [Test]
     public void ReduceNamesTheWrongDestinationShape()
     {
         var x = Cpu.Empty(DType.Float32, [3, 5, 7]);
