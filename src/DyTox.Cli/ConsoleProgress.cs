@@ -11,15 +11,20 @@ internal sealed class ConsoleProgress : ITrainingObserver
 {
     private readonly Stopwatch run = Stopwatch.StartNew();
     private readonly Stopwatch phase = new();
+    private readonly IAnsiConsole console;
     private readonly bool quiet;
     private int tasks;
 
-    public ConsoleProgress(bool quiet) => this.quiet = quiet;
+    public ConsoleProgress(IAnsiConsole console, bool quiet)
+    {
+        this.console = console;
+        this.quiet = quiet;
+    }
 
     public void OnTaskStart(int task, int tasks, int classesSeen, int trainImages)
     {
         this.tasks = tasks;
-        AnsiConsole.MarkupLine($"[bold]task {task + 1}/{tasks}[/]: {classesSeen} classes seen, {trainImages} training images");
+        console.MarkupLine($"[bold]task {task + 1}/{tasks}[/]: {classesSeen} classes seen, {trainImages} training images");
     }
 
     public void OnEpochStart(int task, TrainerPhase phase, int epoch, int epochs, int steps)
@@ -31,25 +36,25 @@ internal sealed class ConsoleProgress : ITrainingObserver
     {
         if (quiet) return;
         double perEpoch = this.phase.Elapsed.TotalSeconds / (epoch + 1);
-        AnsiConsole.MarkupLine(Markup.Escape(
+        console.MarkupLine(Markup.Escape(
             $"  {phase.ToString().ToLowerInvariant(),-8} epoch {epoch + 1,3}  loss {meanLoss:F4}  lr {learningRate:E2}  {imagesPerSecond,7:F0} img/s  elapsed {Format(run.Elapsed)}"));
     }
 
     public void OnEvaluation(int task, int epoch, StepEvaluation evaluation, bool final)
     {
         var perTask = string.Join(" ", evaluation.PerTaskAccuracy().Select(a => a.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)));
-        AnsiConsole.MarkupLine(Markup.Escape($"  {(final ? "eval" : "eval (interim)")}: top-1 {evaluation.Top1:F2}%  per task [{perTask}]"));
+        console.MarkupLine(Markup.Escape($"  {(final ? "eval" : "eval (interim)")}: top-1 {evaluation.Top1:F2}%  per task [{perTask}]"));
     }
 
     public void OnTaskEnd(int task, StepEvaluation evaluation, ContinualMetricsHistory history)
     {
         double eta = run.Elapsed.TotalSeconds / (task + 1) * (tasks - task - 1);
-        AnsiConsole.MarkupLine(Markup.Escape($"  after task {task + 1}: Avg {history.AverageIncrementalAccuracy:F2}%  Last {history.Last:F2}%  (ETA {Format(TimeSpan.FromSeconds(eta))})"));
+        console.MarkupLine(Markup.Escape($"  after task {task + 1}: Avg {history.AverageIncrementalAccuracy:F2}%  Last {history.Last:F2}%  (ETA {Format(TimeSpan.FromSeconds(eta))})"));
     }
 
     public void OnMessage(string message)
     {
-        if (!quiet) AnsiConsole.MarkupLine(Markup.Escape("  " + message));
+        if (!quiet) console.MarkupLine(Markup.Escape("  " + message));
     }
 
     private static string Format(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");

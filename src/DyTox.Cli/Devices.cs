@@ -1,3 +1,4 @@
+using DyTox.Kernels.Cuda;
 using DyTox.Tensor;
 using DyTox.Tensor.Cpu;
 
@@ -16,13 +17,17 @@ internal static class Devices
             case "cpu":
                 return new CpuBackend();
             case "cuda":
-                if (dtype != DType.Float32) throw new DeviceUnavailableException("--device cuda runs float32 only; use --dtype float32.");
-                throw new DeviceUnavailableException(CudaUnavailableReason());
+                if (dtype != DType.Float32) throw new DeviceUnavailableException("--device cuda runs float32 only; use --dtype float32 (or --device cpu for float64).");
+                if (!CudaDriver.TryCreate(out var driver, out var reason)) throw new DeviceUnavailableException(reason);
+                return OpenCuda(driver);
             default:
                 throw new ArgumentException($"--device \"{device}\" is unknown; expected cpu or cuda.");
         }
     }
 
-    private static string CudaUnavailableReason() =>
-        "--device cuda is not available in this build: the CUDA backend is not complete yet (see the CUDA issues); use --device cpu.";
+    private static IBackend OpenCuda(CudaDriver driver)
+    {
+        driver.Dispose();
+        throw new DeviceUnavailableException("--device cuda found a GPU, but this build's CUDA backend does not implement every op yet; use --device cpu.");
+    }
 }

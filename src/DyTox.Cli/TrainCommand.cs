@@ -120,10 +120,12 @@ internal static class TrainCommand
         var trainTransform = new AugmentationPipeline(string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox, normalizer);
         var testTransform = new AugmentationPipeline(AugmentationPreset.None, normalizer);
 
-        AnsiConsole.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
-        AnsiConsole.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
+        // A console bound to the current Console.Out (Spectre's static one caches the first writer it sees).
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        console.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
+        console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
                                              $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {settings.MemorySize}, output {output}"));
-        using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(quiet));
+        using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(console, quiet));
         var history = trainer.Run();
 
         Console.WriteLine();

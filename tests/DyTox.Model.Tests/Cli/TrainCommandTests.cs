@@ -1,0 +1,155 @@
+using DyTox.Cli;
+
+namespace DyTox.Model.Tests.Cli;
+
+/// <summary>The <c>train</c> command as a user runs it: exit codes, error sentences, outputs on disk.</summary>
+[TestFixture]
+[NonParallelizable] // redirects Console
+public class TrainCommandTests
+{
+    private string dir = "";
+
+    [SetUp]
+    public void SetUp()
+    {
+        dir = Path.Combine(Path.GetTempPath(), "dytox-cli-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            int code = TrainCommand.Create().Parse(args).Invoke();
+            return (code, o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+
+    private string Write(string name, string yaml)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private const string TinySynthetic = """
+        data_set: synthetic
+        initial_increment: 5
+        increment: 5
+        model: convit
+        embed_dim: 16
+        depth: 2
+        num_heads: 4
+        patch_size: 8
+        input_size: 32
+        local_up_to_layer: 1
+        class_attention: true
+        epochs: 1
+        base_epochs: 1
+        warmup_epochs: 0
+        batch_size: 32
+        lr: 0.01
+        memory_size: 20
+        rehearsal: icarl_all
+        finetuning: balanced
+        finetuning_epochs: 1
+        dytox: true
+        ind_clf: 1-1
+        bce_loss: true
+        head_div: 0.1
+        mixup: 0.0
+        cutmix: 0.0
+        reprob: 0.0
+        """;
+
+    [Test]
+    public void TrainsASmallScenarioAndWritesLogAndCheckpoint()
+    {
+        var options = Write("tiny.yaml", TinySynthetic);
+        var (code, output, error) = Run("--options", options, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet");
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Does.Contain("Avg:").And.Contain("Last:"));
+        string run = Path.Combine(dir, "synthetic", "misc", "t");
+        Assert.That(File.Exists(Path.Combine(run, "log.jsonl")));
+        Assert.That(File.ReadAllLines(Path.Combine(run, "log.jsonl")), Has.Length.GreaterThanOrEqualTo(3)); // 2 tasks + summary
+        Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+
+        // Running again finds the finished checkpoint and reports the same numbers without training.
+        var (again, output2, error2) = Run("--options", options, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet");
+        Assert.That(again, Is.Zero, error2);
+        Assert.That(output2.Split('\n').Last(l => l.StartsWith("Avg:", StringComparison.Ordinal)),
+                    Is.EqualTo(output.Split('\n').Last(l => l.StartsWith("Avg:", StringComparison.Ordinal))));
+    }
+
+    [Test]
+    public void AnUnknownOptionKeyNamesTheKeyAndTheFile()
+    {
+        var options = Write("typo.yaml", TinySynthetic + "\nepoch: 3\n");
+        var (code, _, error) = Run("--options", options, "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("epoch").And.Contain("typo.yaml"));
+    }
+
+    [Test]
+    public void AMissingOptionFileIsAClearError()
+    {
+        var (code, _, error) = Run("--options", Path.Combine(dir, "nope.yaml"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("nope.yaml").And.Contain("does not exist"));
+    }
+
+    [Test]
+    public void CudaWithoutADriverIsOneSentence()
+    {
+        var options = Write("tiny.yaml", TinySynthetic);
+        var (code, _, error) = Run("--options", options, "--device", "cuda", "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("libcuda.so.1"));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), "one line, no stack trace");
+    }
+
+    [Test]
+    public void ACorruptDatasetFileIsAClearErrorAndLeavesNoRun()
+    {
+        // A truncated Fashion-MNIST directory: the label file is cut short.
+        string data = Path.Combine(dir, "fmnist");
+        Directory.CreateDirectory(data);
+        var images = new byte[16 + 2 * 28 * 28];
+        images[2] = 8; images[3] = 3; images[7] = 2; images[11] = 28; images[15] = 28;
+        var labels = new byte[8 + 1];
+        labels[2] = 8; labels[3] = 1; labels[7] = 2; // claims 2 labels, holds 1
+        foreach (var split in new[] { "train", "t10k" })
+        {
+            File.WriteAllBytes(Path.Combine(data, $"{split}-images-idx3-ubyte"), images);
+            File.WriteAllBytes(Path.Combine(data, $"{split}-labels-idx1-ubyte"), labels);
+        }
+        var (code, _, error) = Run("--data-path", data, "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("labels-idx1-ubyte"));
+    }
+
+    [Test]
+    public void AnUnsupportedOriginalOptionIsRejectedByName()
+    {
+        var options = Write("cutmix.yaml", TinySynthetic.Replace("cutmix: 0.0", "cutmix: 1.0"));
+        var (code, _, error) = Run("--options", options, "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("cutmix"));
+    }
+}
