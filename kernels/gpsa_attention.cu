@@ -88,7 +88,7 @@ extern "C" __global__ void gpsa_positional_forward_f32(float* pos, const float* 
 
 // dw[h, f] = Σ_ij ds_ij·rel[i, j, f], db[h] = Σ_ij ds_ij with ds = pos∘(dpos − rowsum(dpos∘pos));
 // one block per head, warps over rows, block reduction in warp order (deterministic).
-// budget: registers <= 40
+// budget: registers <= 48
 extern "C" __global__ void gpsa_positional_backward_f32(float* dw, float* db, const float* dpos, const float* pos,
                                                         const float* rel, int heads, int n) {
     __shared__ float scratch[32];
@@ -198,7 +198,8 @@ extern "C" __global__ void gpsa_forward_f32(const float* qk, const float* v, con
 
 // Backward; grid = B·H, same block and dynamic shared size as the forward. scratch holds
 // dS [B, H, N, N], then dPos partials [B, H, N, N], then gate partials [B, H].
-// budget: registers <= 64
+// 80 registers at 256 threads: 3 blocks per SM by registers, more than shared memory allows at N = 196.
+// budget: registers <= 96
 extern "C" __global__ void gpsa_backward_f32(const float* dout, const float* qk, const float* v, const float* pos,
                                              const float* gates, const float* content, const float* attn,
                                              float* dqk, float* dv, float* scratch,
