@@ -62,7 +62,7 @@ extern "C" __global__ void gpsa_positional_backward_v1_f32(float* dw, float* db,
 }
 
 // One thread per (b, h, i); scores go straight into content, the mix into attn.
-// budget: registers <= 48
+// budget: registers <= 64
 extern "C" __global__ void gpsa_forward_v1_f32(const float* qk, const float* v, const float* pos, const float* gates,
                                                float* content, float* attn, float* out,
                                                int batch, int n, int dim, int heads, float scale) {
@@ -104,7 +104,7 @@ extern "C" __global__ void gpsa_forward_v1_f32(const float* qk, const float* v, 
 }
 
 // One thread per (b, h, i): dS row (scratch plane 0), dQ, dPos partial (plane 1), gate partial per row.
-// budget: registers <= 48
+// budget: registers <= 64
 extern "C" __global__ void gpsa_backward_rows_v1_f32(const float* dout, const float* qk, const float* v, const float* pos,
                                                      const float* gates, const float* content, const float* attn,
                                                      float* dqk, float* scratch, int batch, int n, int dim, int heads, float scale) {
