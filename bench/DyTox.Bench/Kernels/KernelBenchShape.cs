@@ -3,13 +3,13 @@ namespace DyTox.Bench.Kernels;
 /// <summary>
 /// A benchmarked attention shape. The real shapes are DyTox CIFAR (B=128, N=64, D=384, H=12) and DyTox ImageNet
 /// (B=128, N=196, D=384, H=12); on the emulator they shrink to B=1, D=96, H=3 (same N and head dim 32), and the
-/// name says so. Tasks = task tokens for task attention (10 = the last CIFAR-100 10-step task).
+/// name says so ("EMU-…"; BenchmarkDotNet truncates parameter names beyond 20 characters). Tasks = task tokens for task attention (10 = the last CIFAR-100 10-step task).
 /// </summary>
 public sealed record KernelBenchShape(string Name, int Batch, int Tokens, int Dim, int Heads, int Tasks)
 {
     public static IEnumerable<KernelBenchShape> All => KernelBenchDevice.IsEmulator
-        ? [new("EMU-reduced CIFAR B1-N64-D96-H3", 1, 64, 96, 3, 2), new("EMU-reduced ImageNet B1-N196-D96-H3", 1, 196, 96, 3, 2)]
-        : [new("CIFAR B128-N64-D384-H12", 128, 64, 384, 12, 10), new("ImageNet B128-N196-D384-H12", 128, 196, 384, 12, 10)];
+        ? [new("EMU-B1-N64-D96", 1, 64, 96, 3, 2), new("EMU-B1-N196-D96", 1, 196, 96, 3, 2)]
+        : [new("CIFAR-B128-N64", 128, 64, 384, 12, 10), new("ImgNet-B128-N196", 128, 196, 384, 12, 10)];
 
     public int HeadDim => Dim / Heads;
     public float Scale => 1f / MathF.Sqrt(HeadDim);
