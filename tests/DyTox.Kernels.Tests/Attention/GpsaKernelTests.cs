@@ -23,6 +23,9 @@ public class GpsaKernelTests
         foreach (var s in Shapes) yield return new TestCaseData(s, 256, 0).SetName($"v2 {s} threads 256");
         foreach (var threads in (int[])[32, 64, 128, 512]) yield return new TestCaseData(Shapes[3], threads, 0).SetName($"v2 {Shapes[3]} threads {threads}");
         yield return new TestCaseData(Shapes[1], 256, 1).SetName($"v2 {Shapes[1]} threads 256 misaligned");
+        // ImageNet token count: 59 KB of dynamic shared memory, above the 48 KB default (the launch opts in).
+        var imageNet = new GpsaShape(1, 196, 64, 2);
+        yield return new TestCaseData(imageNet, 256, 0).SetName($"v2 {imageNet} threads 256 (shared memory opt-in)");
     }
 
     private static IEnumerable<TestCaseData> V1Cases()

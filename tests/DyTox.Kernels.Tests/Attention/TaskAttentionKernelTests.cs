@@ -13,6 +13,7 @@ public class TaskAttentionKernelTests
         new(3, 2, 49, 128, 4),
         new(1, 2, 65, 36, 3),
         new(3, 2, 64, 30, 3),   // head dim 10
+        new(3, 1, 196, 64, 2),  // ImageNet token count
     ];
 
     private static IEnumerable<TestCaseData> V2Cases()
