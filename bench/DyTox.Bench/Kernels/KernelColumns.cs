@@ -83,8 +83,10 @@ public sealed class KernelBenchConfig : ManualConfig
         AddColumn(
             new KernelColumn("Device", "where the times come from", (_, _, _) => KernelBenchDevice.Description),
             new KernelColumn("DeviceMs", "median device time per call (CUDA events; host wall time on the emulator)", (_, _, ms) => ms.ToString("F4")),
-            new KernelColumn("GB/s", "counted compulsory bytes / device time", (k, m, ms) => (k.Bytes(m) / (ms * 1e-3) / 1e9).ToString("F1")),
-            new KernelColumn("GFLOP/s", "counted multiply-add FLOPs / device time", (k, m, ms) => (k.Flops(m) / (ms * 1e-3) / 1e9).ToString("F1")),
+            new KernelColumn("GB/s", "counted compulsory bytes / device time",
+                (k, m, ms) => KernelBenchDevice.IsEmulator ? "n/a (emulator)" : (k.Bytes(m) / (ms * 1e-3) / 1e9).ToString("F1")),
+            new KernelColumn("GFLOP/s", "counted multiply-add FLOPs / device time",
+                (k, m, ms) => KernelBenchDevice.IsEmulator ? "n/a (emulator)" : (k.Flops(m) / (ms * 1e-3) / 1e9).ToString("F1")),
             new KernelColumn("Roofline%", "device time vs max(bytes / 4.8 TB/s, FLOPs / 67 TFLOP/s) on an H200",
                 (k, m, ms) => KernelBenchDevice.IsEmulator ? "n/a (emulator)"
                     : (100 * Math.Max(k.Bytes(m) / KernelBenchDevice.PeakBytesPerSecond, k.Flops(m) / KernelBenchDevice.PeakFlopsPerSecond) / (ms * 1e-3)).ToString("F1")));
