@@ -16,6 +16,7 @@ public class GpsaKernelTests
         new(2, 49, 128, 4),  // head dim 32, 4 heads
         new(2, 65, 36, 3),   // N = 65 (CIFAR tokens + 1), head dim 12
         new(2, 65, 30, 3),   // head dim 10: not a multiple of 4, scalar staging path
+        new(2, 16, 128, 2),  // head dim 64: lanes loop over two channels each
     ];
 
     private static IEnumerable<TestCaseData> V2Cases()

@@ -14,6 +14,7 @@ public class TaskAttentionKernelTests
         new(1, 2, 65, 36, 3),
         new(3, 2, 64, 30, 3),   // head dim 10
         new(3, 1, 196, 64, 2),  // ImageNet token count
+        new(3, 2, 16, 128, 2),  // head dim 64
     ];
 
     private static IEnumerable<TestCaseData> V2Cases()
