@@ -1,0 +1,125 @@
+namespace DyTox.Kernels.Runtime.Launchers;
+
+/// <summary>
+/// Launchers for kernels/gpsa_attention.cu: the fused GPSA attention core (IBackend.GpsaPositional,
+/// GpsaPositionalBackward, GpsaForward, GpsaBackward) on device pointers, float32, same layouts as the
+/// IBackend contract. Forward and backward run one block per (sample, head); the backward's batch
+/// reductions (dPosAttn, dGates) go through scratch and a fixed-order second kernel, so results are
+/// bitwise reproducible.
+/// </summary>
+public sealed unsafe class GpsaKernels
+{
+    public const string Source = "gpsa_attention.cu";
+    /// <summary>Threads per block of the fused forward/backward (8 warps: each warp owns query rows).</summary>
+    public const int DefaultBlockThreads = 256;
+    private const int RowBlockThreads = 256;     // positional forward: 8 rows per block
+    private const int ReduceThreads = 256;
+    private const int PositionalBackwardThreads = 256;
+
+    private readonly ICudaDriver _driver;
+    private readonly KernelCache _kernels;
+
+    public GpsaKernels(ICudaDriver driver)
+    {
+        _driver = driver ?? throw new ArgumentNullException(nameof(driver));
+        _kernels = new KernelCache(driver, Source);
+    }
+
+    /// <summary>Threads per block used by <see cref="Forward"/> and <see cref="Backward"/> (a multiple of 32, 32–1024).</summary>
+    public int BlockThreads
+    {
+        get;
+        set => field = value is >= 32 and <= 1024 && value % 32 == 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(BlockThreads), value, "BlockThreads must be a multiple of 32 between 32 and 1024.");
+    } = DefaultBlockThreads;
+
+    /// <summary>Dynamic shared memory of the fused kernels: K and V rows padded to d+1 words plus one row buffer per warp.</summary>
+    public static int SharedBytes(int n, int headDim, int threads) =>
+        checked((2 * n * (headDim + 1) + threads / 32 * (n + headDim + 1)) * sizeof(float));
+
+    /// <summary>posAttn [H, N, N] = softmax_j(w[h]·rel[i, j] + b[h]); rel [N, N, 3], w [H, 3], b [H].</summary>
+    public void Positional(ulong rel, ulong w, ulong b, ulong posAttn, int heads, int n)
+    {
+        ShapeChecks.Pointer(rel, nameof(rel)); ShapeChecks.Pointer(w, nameof(w)); ShapeChecks.Pointer(b, nameof(b));
+        ShapeChecks.Pointer(posAttn, nameof(posAttn));
+        ShapeChecks.Positive(heads, nameof(heads)); ShapeChecks.Positive(n, nameof(n));
+        void** args = stackalloc void*[] { &posAttn, &rel, &w, &b, &heads, &n };
+        const int rowsPerBlock = RowBlockThreads / 32;
+        var rows = (long)heads * n;
+        _driver.Launch(_kernels["gpsa_positional_forward_f32"], new Dim3(checked((int)((rows + rowsPerBlock - 1) / rowsPerBlock))),
+                       new Dim3(RowBlockThreads), 0, args);
+    }
+
+    /// <summary>dW [H, 3] and dB [H] from dPos [H, N, N] (already summed over the batch) and the forward's posAttn.</summary>
+    public void PositionalBackward(ulong dPos, ulong posAttn, ulong rel, ulong dW, ulong dB, int heads, int n)
+    {
+        ShapeChecks.Pointer(dPos, nameof(dPos)); ShapeChecks.Pointer(posAttn, nameof(posAttn)); ShapeChecks.Pointer(rel, nameof(rel));
+        ShapeChecks.Pointer(dW, nameof(dW)); ShapeChecks.Pointer(dB, nameof(dB));
+        ShapeChecks.Positive(heads, nameof(heads)); ShapeChecks.Positive(n, nameof(n));
+        void** args = stackalloc void*[] { &dW, &dB, &dPos, &posAttn, &rel, &heads, &n };
+        _driver.Launch(_kernels["gpsa_positional_backward_f32"], new Dim3(heads), new Dim3(PositionalBackwardThreads), 0, args);
+    }
+
+    /// <summary>
+    /// content, attn [B, H, N, N] and output [B, N, D] from qk [B, N, 2D], v [B, N, D], posAttn [H, N, N], gates [H].
+    /// </summary>
+    public void Forward(ulong qk, ulong v, ulong posAttn, ulong gates, ulong content, ulong attn, ulong output,
+                        int batch, int n, int dim, int heads, float scale)
+    {
+        ShapeChecks.Pointer(qk, nameof(qk)); ShapeChecks.Pointer(v, nameof(v)); ShapeChecks.Pointer(posAttn, nameof(posAttn));
+        ShapeChecks.Pointer(gates, nameof(gates)); ShapeChecks.Pointer(content, nameof(content));
+        ShapeChecks.Pointer(attn, nameof(attn)); ShapeChecks.Pointer(output, nameof(output));
+        var shared = CheckShape(batch, n, dim, heads, scale);
+        void** args = stackalloc void*[] { &qk, &v, &posAttn, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
+        _driver.Launch(_kernels["gpsa_forward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
+    }
+
+    /// <summary>
+    /// dqk [B, N, 2D], dv [B, N, D], dPos [H, N, N] and dGates [H] (both summed over the batch in increasing b).
+    /// <paramref name="scratch"/> must hold <see cref="BackwardScratchBytes"/> bytes.
+    /// </summary>
+    public void Backward(ulong dOut, ulong qk, ulong v, ulong posAttn, ulong gates, ulong content, ulong attn,
+                         ulong dqk, ulong dv, ulong dPos, ulong dGates,
+                         int batch, int n, int dim, int heads, float scale, ulong scratch)
+    {
+        ShapeChecks.Pointer(dOut, nameof(dOut)); ShapeChecks.Pointer(qk, nameof(qk)); ShapeChecks.Pointer(v, nameof(v));
+        ShapeChecks.Pointer(posAttn, nameof(posAttn)); ShapeChecks.Pointer(gates, nameof(gates));
+        ShapeChecks.Pointer(content, nameof(content)); ShapeChecks.Pointer(attn, nameof(attn));
+        ShapeChecks.Pointer(dqk, nameof(dqk)); ShapeChecks.Pointer(dv, nameof(dv));
+        ShapeChecks.Pointer(dPos, nameof(dPos)); ShapeChecks.Pointer(dGates, nameof(dGates)); ShapeChecks.Pointer(scratch, nameof(scratch));
+        var shared = CheckShape(batch, n, dim, heads, scale);
+        void** args = stackalloc void*[] { &dOut, &qk, &v, &posAttn, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
+        _driver.Launch(_kernels["gpsa_backward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
+
+        void** reduceArgs = stackalloc void*[] { &dPos, &dGates, &scratch, &gates, &batch, &n, &heads };
+        var plane = (long)heads * n * n;
+        var blocks = (int)Math.Clamp((plane + ReduceThreads - 1) / ReduceThreads, 1, Math.Max(1, _driver.Device.MultiprocessorCount) * 16L);
+        _driver.Launch(_kernels["gpsa_backward_reduce_f32"], new Dim3(blocks), new Dim3(ReduceThreads), 0, reduceArgs);
+    }
+
+    /// <summary>Scratch of <see cref="Backward"/>: dS and dPos partials [B, H, N, N] each, gate partials [B, H].</summary>
+    public static long BackwardScratchBytes(int batch, int n, int heads)
+    {
+        ShapeChecks.Positive(batch, nameof(batch)); ShapeChecks.Positive(n, nameof(n)); ShapeChecks.Positive(heads, nameof(heads));
+        return checked((2L * batch * heads * n * n + (long)batch * heads) * sizeof(float));
+    }
+
+    private int CheckShape(int batch, int n, int dim, int heads, float scale)
+    {
+        ShapeChecks.Positive(batch, nameof(batch)); ShapeChecks.Positive(n, nameof(n));
+        ShapeChecks.Positive(dim, nameof(dim)); ShapeChecks.Positive(heads, nameof(heads));
+        if (dim % heads != 0)
+            throw new ArgumentException($"dim {dim} must be a multiple of heads {heads}.", nameof(dim));
+        if (!float.IsFinite(scale) || scale <= 0)
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be positive and finite.");
+        if ((long)batch * heads > int.MaxValue)
+            throw new ArgumentException($"batch·heads = {(long)batch * heads} exceeds the grid limit.", nameof(batch));
+        var shared = SharedBytes(n, dim / heads, BlockThreads);
+        var limit = Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
+        if (shared > limit)
+            throw new ArgumentException(
+                $"GPSA with n={n}, head dim {dim / heads}, {BlockThreads} threads needs {shared} bytes of shared memory; the device allows {limit}.", nameof(n));
+        return shared;
+    }
+}

@@ -1,0 +1,91 @@
+using DyTox.Kernels.Runtime.Launchers;
+using DyTox.Kernels.Tests.Runtime;
+
+namespace DyTox.Kernels.Tests.Attention;
+
+/// <summary>Launch plans of GpsaKernels/TaskAttentionKernels at the real DyTox shapes (recorded, not run) and their input checks.</summary>
+public class AttentionLauncherTests
+{
+    private const ulong P = 0x1000_0000UL;
+
+    [TestCase(128, 64, 384, 12)]   // DyTox CIFAR
+    [TestCase(128, 196, 384, 12)]  // DyTox ImageNet (14×14 patches)
+    [TestCase(4, 256, 512, 8)]     // the largest N the design targets, head dim 64
+    public void GpsaLaunchesOneBlockPerSampleAndHeadWithinTheSharedMemoryOptIn(int batch, int n, int dim, int heads)
+    {
+        var driver = new RecordingDriver();
+        var k = new GpsaKernels(driver);
+        k.Forward(P, P, P, P, P, P, P, batch, n, dim, heads, 0.17f);
+        var fwd = driver.Last;
+        k.Backward(P, P, P, P, P, P, P, P, P, P, P, batch, n, dim, heads, 0.17f, P);
+        Assert.Multiple(() =>
+        {
+            Assert.That(fwd.Kernel, Is.EqualTo("gpsa_forward_f32"));
+            Assert.That(fwd.Grid.X, Is.EqualTo(batch * heads));
+            Assert.That(fwd.Block.X, Is.EqualTo(GpsaKernels.DefaultBlockThreads));
+            Assert.That(fwd.SharedBytes, Is.EqualTo(GpsaKernels.SharedBytes(n, dim / heads, GpsaKernels.DefaultBlockThreads)));
+            Assert.That(fwd.SharedBytes, Is.LessThanOrEqualTo(driver.Device.MaxSharedMemoryPerBlockOptin));
+            Assert.That(driver.Last.Kernel, Is.EqualTo("gpsa_backward_reduce_f32"));
+            Assert.That(driver.LaunchCount, Is.EqualTo(3));
+        });
+    }
+
+    [Test]
+    public void GpsaSharedMemoryAtCifarFitsUnderTheStaticLimit() =>
+        // K and V padded (2·64·33) + 8 warps × (64 + 33) floats = 20,000 bytes: 11 blocks per SM by shared memory.
+        Assert.That(GpsaKernels.SharedBytes(64, 32, 256), Is.EqualTo((2 * 64 * 33 + 8 * 97) * 4));
+
+    [Test]
+    public void ScratchSizesCoverThePartials()
+    {
+        Assert.That(GpsaKernels.BackwardScratchBytes(2, 9, 3), Is.EqualTo((2L * 2 * 3 * 81 + 2 * 3) * 4));
+        Assert.That(TaskAttentionKernels.BackwardScratchBytes(3, 2, 64, 12), Is.EqualTo(3L * 2 * 12 * 65 * 4));
+    }
+
+    [Test]
+    public void GpsaRejectsBadShapes()
+    {
+        var k = new GpsaKernels(new RecordingDriver());
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<ArgumentException>(() => k.Forward(P, P, P, P, P, P, P, 2, 9, 35, 3, 0.3f), "dim not divisible by heads");
+            Assert.Throws<ArgumentOutOfRangeException>(() => k.Forward(P, P, P, P, P, P, P, 0, 9, 36, 3, 0.3f), "batch 0");
+            Assert.Throws<ArgumentOutOfRangeException>(() => k.Forward(P, P, P, P, P, P, P, 2, 9, 36, 3, float.NaN), "scale NaN");
+            Assert.Throws<ArgumentNullException>(() => k.Forward(0, P, P, P, P, P, P, 2, 9, 36, 3, 0.3f), "null qk");
+            Assert.Throws<ArgumentNullException>(() => k.Backward(P, P, P, P, P, P, P, P, P, P, P, 2, 9, 36, 3, 0.3f, 0), "null scratch");
+            Assert.Throws<ArgumentException>(() => k.Forward(P, P, P, P, P, P, P, 1, 1024, 1024, 4, 0.1f), "shared memory beyond the opt-in limit");
+            Assert.Throws<ArgumentOutOfRangeException>(() => k.BlockThreads = 100);
+        });
+    }
+
+    [TestCase(1, 128, 64, 384, 12)]
+    [TestCase(10, 128, 196, 384, 12)]
+    public void TaskAttentionLaunchesOneWarpPerRow(int tasks, int batch, int n, int dim, int heads)
+    {
+        var driver = new RecordingDriver();
+        var k = new TaskAttentionKernels(driver);
+        k.Forward(P, P, P, P, P, P, P, tasks, batch, n, dim, heads, 0.17f);
+        var fwd = driver.Last;
+        k.Backward(P, P, P, P, P, P, P, P, P, P, P, P, tasks, batch, n, dim, heads, 0.17f, P);
+        Assert.Multiple(() =>
+        {
+            Assert.That(fwd.Kernel, Is.EqualTo("task_attention_forward_f32"));
+            Assert.That((long)fwd.Grid.X * fwd.Block.X / 32, Is.GreaterThanOrEqualTo((long)tasks * batch * heads));
+            Assert.That((long)(fwd.Grid.X - 1) * fwd.Block.X / 32, Is.LessThan((long)tasks * batch * heads));
+            Assert.That(fwd.SharedBytes, Is.EqualTo(TaskAttentionKernels.SharedBytes(n, dim / heads, TaskAttentionKernels.DefaultBlockThreads)));
+            Assert.That(driver.Last.Kernel, Is.EqualTo("task_attention_backward_patches_f32"));
+        });
+    }
+
+    [Test]
+    public void TaskAttentionRejectsBadShapes()
+    {
+        var k = new TaskAttentionKernels(new RecordingDriver());
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<ArgumentException>(() => k.Forward(P, P, P, P, P, P, P, 1, 2, 9, 35, 3, 0.3f));
+            Assert.Throws<ArgumentOutOfRangeException>(() => k.Forward(P, P, P, P, P, P, P, 0, 2, 9, 36, 3, 0.3f));
+            Assert.Throws<ArgumentNullException>(() => k.Forward(P, 0, P, P, P, P, P, 1, 2, 9, 36, 3, 0.3f));
+        });
+    }
+}

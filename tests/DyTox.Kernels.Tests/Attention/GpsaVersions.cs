@@ -1,0 +1,83 @@
+using DyTox.Kernels.Runtime;
+using DyTox.Kernels.Runtime.Launchers;
+
+namespace DyTox.Kernels.Tests.Attention;
+
+/// <summary>One numbered version of the GPSA kernels (llm.c dev/cuda style), launched at a given block size.</summary>
+internal interface IGpsaVersion
+{
+    string Name { get; }
+    void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n);
+    void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n);
+    void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
+                 int batch, int n, int dim, int heads, float scale);
+    void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
+                  ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch);
+    long ScratchBytes(int batch, int n, int heads);
+}
+
+/// <summary>v2, the promoted kernels/gpsa_attention.cu through the production launcher.</summary>
+internal sealed class GpsaV2 : IGpsaVersion
+{
+    public string Name => "v2";
+
+    private static GpsaKernels Kernels(ICudaDriver driver, int threads) => new(driver) { BlockThreads = threads };
+
+    public void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n) =>
+        Kernels(driver, threads).Positional(rel, w, b, pos, heads, n);
+
+    public void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n) =>
+        Kernels(driver, threads).PositionalBackward(dPos, pos, rel, dW, dB, heads, n);
+
+    public void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
+                        int batch, int n, int dim, int heads, float scale) =>
+        Kernels(driver, threads).Forward(qk, v, pos, gates, content, attn, output, batch, n, dim, heads, scale);
+
+    public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
+                         ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch) =>
+        Kernels(driver, threads).Backward(dOut, qk, v, pos, gates, content, attn, dqk, dv, dPos, dGates, batch, n, dim, heads, scale, scratch);
+
+    public long ScratchBytes(int batch, int n, int heads) => GpsaKernels.BackwardScratchBytes(batch, n, heads);
+}
+
+/// <summary>v1, the naive kernels/dev/gpsa_attention_v1.cu (one thread per row), launched directly.</summary>
+internal sealed unsafe class GpsaV1 : IGpsaVersion
+{
+    public const string Source = "gpsa_attention_v1.cu";
+    public string Name => "v1";
+
+    private static Dim3 Grid(long items, int threads) => new(checked((int)((items + threads - 1) / threads)));
+
+    public void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n)
+    {
+        void** args = stackalloc void*[] { &pos, &rel, &w, &b, &heads, &n };
+        driver.Launch(driver.GetFunction(Source, "gpsa_positional_forward_v1_f32"), Grid((long)heads * n, threads), new Dim3(threads), 0, args);
+    }
+
+    public void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n)
+    {
+        void** args = stackalloc void*[] { &dW, &dB, &dPos, &pos, &rel, &heads, &n };
+        driver.Launch(driver.GetFunction(Source, "gpsa_positional_backward_v1_f32"), Grid(heads, threads), new Dim3(threads), 0, args);
+    }
+
+    public void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
+                        int batch, int n, int dim, int heads, float scale)
+    {
+        void** args = stackalloc void*[] { &qk, &v, &pos, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
+        driver.Launch(driver.GetFunction(Source, "gpsa_forward_v1_f32"), Grid((long)batch * heads * n, threads), new Dim3(threads), 0, args);
+    }
+
+    public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
+                         ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch)
+    {
+        void** rows = stackalloc void*[] { &dOut, &qk, &v, &pos, &gates, &content, &attn, &dqk, &scratch, &batch, &n, &dim, &heads, &scale };
+        driver.Launch(driver.GetFunction(Source, "gpsa_backward_rows_v1_f32"), Grid((long)batch * heads * n, threads), new Dim3(threads), 0, rows);
+        void** cols = stackalloc void*[] { &dOut, &qk, &attn, &scratch, &dqk, &dv, &batch, &n, &dim, &heads, &scale };
+        driver.Launch(driver.GetFunction(Source, "gpsa_backward_cols_v1_f32"), Grid((long)batch * n * dim, threads), new Dim3(threads), 0, cols);
+        void** reduce = stackalloc void*[] { &dPos, &dGates, &scratch, &gates, &batch, &n, &heads };
+        driver.Launch(driver.GetFunction(Source, "gpsa_backward_reduce_v1_f32"), Grid(Math.Max((long)heads * n * n, heads), threads), new Dim3(threads), 0, reduce);
+    }
+
+    // dS and dPos partials [B, H, N, N], gate partials per row [B, H, N].
+    public long ScratchBytes(int batch, int n, int heads) => (2L * batch * heads * n * n + (long)batch * heads * n) * sizeof(float);
+}
