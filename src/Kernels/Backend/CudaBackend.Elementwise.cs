@@ -9,9 +9,17 @@ using Tensor = DyTox.Tensor.Tensor;
 // Binary (broadcasting strided views), unary and its backward, affine, axpy.
 public sealed partial class CudaBackend
 {
+    // Op names for messages, formed once: an op call in the steady state allocates nothing.
+    private static readonly string[] BinaryNames = Enum.GetValues<BinaryOp>().Select(o => $"Binary({o})").ToArray();
+    private static readonly string[] UnaryNames = Enum.GetValues<UnaryOp>().Select(o => $"Unary({o})").ToArray();
+    private static readonly string[] UnaryBackwardNames = Enum.GetValues<UnaryOp>().Select(o => $"UnaryBackward({o})").ToArray();
+
+    /// <summary>The message name of an op code; an undefined code (the kernels would misread it) is rejected.</summary>
+    private static string NameOf(string[] names, int op, string family) =>
+        (uint)op < (uint)names.Length ? names[op] : throw new ArgumentOutOfRangeException(nameof(op), op, $"{family}: unknown op code {op}.");
     public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor destination)
     {
-        string name = $"Binary({op})";
+        string name = NameOf(BinaryNames, (int)op, "Binary");
         RequireDevice(a, name, nameof(a));
         RequireDevice(b, name, nameof(b));
         RequireF32(destination, name, nameof(destination));
@@ -55,7 +63,7 @@ public sealed partial class CudaBackend
 
     public void Unary(UnaryOp op, Tensor x, Tensor destination)
     {
-        string name = $"Unary({op})";
+        string name = NameOf(UnaryNames, (int)op, "Unary");
         RequireF32(x, name, nameof(x));
         RequireF32(destination, name, nameof(destination));
         RequireSameShape(name, x, nameof(x), destination, nameof(destination));
@@ -64,7 +72,7 @@ public sealed partial class CudaBackend
 
     public void UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor dy, Tensor dx)
     {
-        string name = $"UnaryBackward({op})";
+        string name = NameOf(UnaryBackwardNames, (int)op, "UnaryBackward");
         RequireF32(x, name, nameof(x));
         RequireF32(y, name, nameof(y));
         RequireF32(dy, name, nameof(dy));

@@ -8,6 +8,7 @@ using Tensor = DyTox.Tensor.Tensor;
 // Deterministic reductions: one block per output element (segment kernels), fixed trees, no atomics.
 public sealed partial class CudaBackend
 {
+    private static readonly string[] ReduceNames = Enum.GetValues<ReduceOp>().Select(o => $"Reduce({o})").ToArray();
     public void SumToShape(Tensor source, Tensor destination)
     {
         const string op = "SumToShape";
@@ -58,7 +59,7 @@ public sealed partial class CudaBackend
 
     public void Reduce(ReduceOp op, Tensor x, int axis, Tensor destination)
     {
-        string name = $"Reduce({op})";
+        string name = NameOf(ReduceNames, (int)op, "Reduce");
         RequireF32(x, name, nameof(x));
         RequireF32(destination, name, nameof(destination));
         int a = Shape.Axis(axis, x.Rank);

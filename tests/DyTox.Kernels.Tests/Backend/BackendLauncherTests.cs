@@ -4,6 +4,7 @@ using DyTox.Kernels.Runtime;
 using DyTox.Kernels.Runtime.Launchers;
 using DyTox.Kernels.Tests.Runtime;
 using DyTox.Tensor;
+using Tensor = DyTox.Tensor.Tensor;
 
 namespace DyTox.Kernels.Tests.Backend;
 
@@ -94,4 +95,47 @@ public class BackendLauncherTests
     [Test]
     public void DescriptorsRejectMoreThanSixDimensions() =>
         Assert.Throws<ArgumentException>(() => CopyDesc6.Create([2, 2, 2, 2, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]));
+}
+
+/// <summary>Backend ops without scratch memory allocate nothing on the managed heap once warmed up.</summary>
+public class BackendAllocationTests
+{
+    [Test]
+    public void ElementwiseReductionAndRowOpsAllocateNothingInTheSteadyState()
+    {
+        using var scope = TensorScope.Begin();
+        var gpu = BackendPair.Gpu;
+        var x = BackendPair.Upload(gpu, BackendPair.Random(65 * 36, 700), 65, 36);
+        var b = BackendPair.Upload(gpu, BackendPair.Random(36, 701), 36);
+        var y = gpu.Empty(DType.Float32, [65, 36]);
+        var r = gpu.Empty(DType.Float32, [65, 1]);
+        var t = gpu.Empty(DType.Float32, [36, 65]);
+        var xt = x.Transpose(0, 1);
+        void Step()
+        {
+            gpu.Binary(DyTox.Tensor.BinaryOp.Add, x, b, y);
+            gpu.Unary(UnaryOp.Tanh, y, y);
+            gpu.UnaryBackward(UnaryOp.Tanh, x, y, y, y);
+            gpu.Affine(y, 2, 1, y);
+            gpu.Axpy(0.5, x, y);
+            gpu.Reduce(ReduceOp.Sum, y, 1, r);
+            gpu.Copy(xt, t);
+            gpu.Softmax(x, y);
+            gpu.LogSoftmax(x, y);
+        }
+        Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) Step();
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero, "bytes allocated by 45 backend ops");
+    }
+
+    [Test]
+    public void UndefinedOpCodesAreRejected()
+    {
+        using var scope = TensorScope.Begin();
+        var gpu = BackendPair.Gpu;
+        var x = gpu.Empty(DType.Float32, [4]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => gpu.Unary((UnaryOp)99, x, x));
+        Assert.Throws<ArgumentOutOfRangeException>(() => gpu.Binary((DyTox.Tensor.BinaryOp)99, x, x, x));
+    }
 }

@@ -54,6 +54,34 @@ public class DeterminismTests
         var dg = gpu.Empty(DType.Float32, [36]);
         var dbeta = gpu.Empty(DType.Float32, [36]);
         gpu.LayerNormBackward(y, x, g, mean, rstd, dx, dg, dbeta); Take(dx); Take(dg); Take(dbeta);
+
+        // The attention paths (GEMMs, softmax, batch sums of dPosAttn/dGates and of dkPatch over tasks).
+        const int b = 2, n = 9, h = 3, d = 12;
+        var qk = Upload(gpu, Random(b * n * 2 * d, 510), b, n, 2 * d);
+        var v = Upload(gpu, Random(b * n * d, 511), b, n, d);
+        var pos = Upload(gpu, Random(h * n * n, 512, 0.01, 1), h, n, n);
+        var gates = Upload(gpu, [0.5f, -1f, 2f], h);
+        var content = gpu.Empty(DType.Float32, [b, h, n, n]);
+        var attn = gpu.Empty(DType.Float32, [b, h, n, n]);
+        var o = gpu.Empty(DType.Float32, [b, n, d]);
+        gpu.GpsaForward(qk, v, pos, gates, h, 0.5, content, attn, o); Take(o);
+        var dqk = gpu.Empty(DType.Float32, [b, n, 2 * d]);
+        var dv = gpu.Empty(DType.Float32, [b, n, d]);
+        var dpos = gpu.Empty(DType.Float32, [h, n, n]);
+        var dgates = gpu.Empty(DType.Float32, [h]);
+        gpu.GpsaBackward(o, qk, v, pos, gates, h, 0.5, content, attn, dqk, dv, dpos, dgates);
+        Take(dqk); Take(dv); Take(dpos); Take(dgates);
+        var q = Upload(gpu, Random(3 * b * d, 513), 3, b, d);
+        var tattn = gpu.Empty(DType.Float32, [3, b, h, 1 + n]);
+        var to = gpu.Empty(DType.Float32, [3, b, d]);
+        gpu.TaskAttentionForward(q, q, q, v, v, h, 0.5, tattn, to); Take(to);
+        var dq = gpu.Empty(DType.Float32, [3, b, d]);
+        var dkt = gpu.Empty(DType.Float32, [3, b, d]);
+        var dvt = gpu.Empty(DType.Float32, [3, b, d]);
+        var dkp = gpu.Empty(DType.Float32, [b, n, d]);
+        var dvp = gpu.Empty(DType.Float32, [b, n, d]);
+        gpu.TaskAttentionBackward(to, q, q, q, v, v, h, 0.5, tattn, dq, dkt, dvt, dkp, dvp);
+        Take(dq); Take(dkp); Take(dvp);
         return results.ToArray();
     }
 
