@@ -8,6 +8,10 @@
 // - argmax_f32: one thread per output element scanning its axis in order (first maximum, NaN wins).
 // - chunk_sum_f32 (pass 1: one block per fixed chunk of a flat array, Σx or Σx²) and final_sum_f32
 //   (pass 2: one block adds the partials in a fixed tree and scales): SumAll, SumOfSquares, loss means.
+// - column_sum_partial_f32 / column_sum_finalize_f32: Σ over the middle axis of x [outer, extent, inner]
+//   with coalesced loads for wide inner extents (bias gradients, SumToShape over leading axes): pass 1
+//   grid = [⌈inner/32⌉, chunks, outer], block = [32, 8], each (chunk of rows, column) partial combines
+//   its 8 row lanes in a fixed order; pass 2 adds the chunks in order, one thread per output.
 #include "common.cuh"
 
 struct SegmentDesc6 {
@@ -125,4 +129,45 @@ extern "C" __global__ void final_sum_f32(float* out, const float* partials, int 
     }
     const float total = block_sum(acc, scratch);
     if (threadIdx.x == 0) out[0] = total * scale;
+}
+
+#define DYTOX_COLUMN_ROWS 8   // blockDim.y of column_sum_partial_f32
+
+// partials[o, chunk, i] = Σ over rows [chunk·rows_per_chunk, +rows_per_chunk) of x[o, row, i].
+// budget: registers <= 32
+extern "C" __global__ void column_sum_partial_f32(float* partials, const float* x, int extent, int inner, int rows_per_chunk) {
+    __shared__ float lanes[DYTOX_COLUMN_ROWS][33];
+    const int i = blockIdx.x * 32 + threadIdx.x;
+    const int chunk = blockIdx.y, chunks = gridDim.y;
+    const long long o = blockIdx.z;
+    const int start = chunk * rows_per_chunk;
+    const int stop = start + rows_per_chunk < extent ? start + rows_per_chunk : extent;
+    float acc = 0.0f;
+    if (i < inner) {
+        const float* base = x + o * extent * inner + i;
+        for (int row = start + threadIdx.y; row < stop; row += DYTOX_COLUMN_ROWS) {
+            acc += base[(long long)row * inner];
+        }
+    }
+    lanes[threadIdx.y][threadIdx.x] = acc;
+    __syncthreads();
+    if (threadIdx.y == 0 && i < inner) {
+        float total = lanes[0][threadIdx.x];
+        for (int r = 1; r < DYTOX_COLUMN_ROWS; ++r) total += lanes[r][threadIdx.x];
+        partials[(o * chunks + chunk) * inner + i] = total;
+    }
+}
+
+// out[o, i] = scale · Σ_chunk partials[o, chunk, i], chunks in order; one thread per output.
+// budget: registers <= 32
+extern "C" __global__ void column_sum_finalize_f32(float* out, const float* partials, long long outer, int chunks, int inner, float scale) {
+    const long long n = outer * inner;
+    const long long step = (long long)gridDim.x * blockDim.x;
+    for (long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x; t < n; t += step) {
+        const long long o = t / inner, i = t % inner;
+        const float* p = partials + o * chunks * inner + i;
+        float total = 0.0f;
+        for (int c = 0; c < chunks; ++c) total += p[(long long)c * inner];
+        out[t] = total * scale;
+    }
 }

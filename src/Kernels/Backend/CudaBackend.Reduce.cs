@@ -8,6 +8,9 @@ using Tensor = DyTox.Tensor.Tensor;
 // Deterministic reductions: one block per output element (segment kernels), fixed trees, no atomics.
 public sealed partial class CudaBackend
 {
+    /// <summary>Narrower rows than this are reduced one block per output (a warp per column would waste the coalescing).</summary>
+    private const long ColumnSumMinInner = 32;
+
     private static readonly string[] ReduceNames = Enum.GetValues<ReduceOp>().Select(o => $"Reduce({o})").ToArray();
     public void SumToShape(Tensor source, Tensor destination)
     {
@@ -52,6 +55,20 @@ public sealed partial class CudaBackend
         int nr = StridedLayout.Merge(redSizes, redStrides, zr, zr);
         if (no > CopyDesc6.MaxRank || nr > CopyDesc6.MaxRank)
             throw new NotSupportedException($"{op}: {no} kept and {nr} reduced dimensions after merging; the CUDA reduction takes at most {CopyDesc6.MaxRank} of each.");
+        // Sums over rows of a wide row-major block ([outer,] extent, inner with inner ≥ 32) read coalesced
+        // through the column-sum kernels; everything else goes one block per output segment.
+        if (sum && nr == 1 && no is 1 or 2 && outStrides[no - 1] == 1 && redStrides[0] == outSizes[no - 1] && outSizes[no - 1] >= ColumnSumMinInner
+            && (no == 1 || outStrides[0] == redSizes[0] * outSizes[1])
+            && redSizes[0] <= int.MaxValue && outSizes[no - 1] <= int.MaxValue && (no == 1 || outSizes[0] <= 65535))
+        {
+            int outer = no == 2 ? (int)outSizes[0] : 1, extent = (int)redSizes[0], inner = (int)outSizes[no - 1];
+            if (ReductionKernels.ColumnChunks(extent) <= 65535)
+            {
+                using var partials = Scratch((long)outer * ReductionKernels.ColumnChunks(extent) * inner * sizeof(float));
+                _reduce.ColumnSum(output, input, outer, extent, inner, scale, partials.Pointer);
+                return;
+            }
+        }
         var desc = SegmentDesc6.Create(outSizes[..no], outStrides[..no], redSizes[..nr], redStrides[..nr]);
         if (sum) _reduce.SegmentSum(output, input, desc, scale);
         else _reduce.SegmentMax(output, input, desc);

@@ -14,6 +14,7 @@ public class MemoryAndCopyTests
         using var scope = TensorScope.Begin();
         var data = Random(65, 1);
         var t = Upload(Gpu, data, 65);
+        TestContext.Out.WriteLine(Gpu.Name);
         Assert.Multiple(() =>
         {
             Assert.That(t.Device, Is.EqualTo(Device.Cuda(0)));

@@ -33,6 +33,26 @@ public class ReductionTests
         AssertClose(dg, dc, Rtol(1300), Rtol(1300) * 4, $"Reduce({op}) of 1300");
     }
 
+    [TestCase(1, 130, 40)]
+    [TestCase(2, 70, 33)]
+    [TestCase(3, 200, 65)]
+    public void WideColumnSumsUseTheCoalescedPath(int outer, int extent, int inner)
+    {
+        using var scope = TensorScope.Begin();
+        var (xc, xg) = BothRandom(47 + extent, outer, extent, inner);
+        var (dc, dg) = BothEmpty(outer, 1, inner);
+        foreach (var op in new[] { ReduceOp.Sum, ReduceOp.Mean })
+        {
+            Cpu.Reduce(op, xc, 1, dc);
+            Gpu.Reduce(op, xg, 1, dg);
+            AssertClose(dg, dc, Rtol(extent), Rtol(extent) * Math.Sqrt(extent), $"Reduce({op}) of [{outer}, {extent}, {inner}] over axis 1");
+        }
+        var (bc, bg) = BothEmpty(inner);
+        Cpu.SumToShape(xc, bc);
+        Gpu.SumToShape(xg, bg);
+        AssertClose(bg, bc, Rtol(outer * extent), Rtol(outer * extent) * Math.Sqrt(outer * extent), "SumToShape over the leading axes");
+    }
+
     [TestCase(new[] { 5, 1 })]
     [TestCase(new[] { 7 })]
     [TestCase(new[] { 3, 1, 7 })]

@@ -84,6 +84,32 @@ public sealed unsafe class ReductionKernels
         FinalSum(output, partials, chunks, scale);
     }
 
+    /// <summary>Rows summed by one partial of the column sum (fixed, so the bits do not depend on the device).</summary>
+    public const int ColumnRowsPerChunk = 64;
+
+    /// <summary>Chunks of the column sum over <paramref name="extent"/> rows; the partial scratch holds outer·chunks·inner floats.</summary>
+    public static int ColumnChunks(int extent) => Math.Max(1, (extent + ColumnRowsPerChunk - 1) / ColumnRowsPerChunk);
+
+    /// <summary>
+    /// output[o, i] = scale·Σ_e x[o, e, i] for x [outer, extent, inner] with coalesced loads, in two
+    /// deterministic passes through <paramref name="partials"/> (outer·<see cref="ColumnChunks"/>(extent)·inner floats).
+    /// </summary>
+    public void ColumnSum(ulong output, ulong x, int outer, int extent, int inner, float scale, ulong partials)
+    {
+        ShapeChecks.Pointer(output, nameof(output)); ShapeChecks.Pointer(x, nameof(x)); ShapeChecks.Pointer(partials, nameof(partials));
+        ShapeChecks.Positive(outer, nameof(outer)); ShapeChecks.Positive(extent, nameof(extent)); ShapeChecks.Positive(inner, nameof(inner));
+        int chunks = ColumnChunks(extent);
+        if (chunks > 65535 || outer > 65535)
+            throw new ArgumentOutOfRangeException(nameof(extent), $"column sum of [{outer}, {extent}, {inner}]: at most 65535 chunks of {ColumnRowsPerChunk} rows and 65535 outer slices.");
+        int rowsPerChunk = ColumnRowsPerChunk;
+        void** partialArgs = stackalloc void*[] { &partials, &x, &extent, &inner, &rowsPerChunk };
+        _driver.Launch(_kernels["column_sum_partial_f32"], new Dim3((inner + 31) / 32, chunks, outer), new Dim3(32, 8), 0, partialArgs);
+        long outerL = outer;
+        void** finalArgs = stackalloc void*[] { &output, &partials, &outerL, &chunks, &inner, &scale };
+        _driver.Launch(_kernels["column_sum_finalize_f32"], new Dim3(LaunchPlan.GridStrideBlocks((long)outer * inner, _driver.Device)),
+                       new Dim3(LaunchPlan.ElementwiseBlock), 0, finalArgs);
+    }
+
     /// <summary>output[0] = scale·Σ partials[0..count) (one block, fixed tree).</summary>
     public void FinalSum(ulong output, ulong partials, int count, float scale)
     {
