@@ -110,7 +110,10 @@ public class DeterminismTests
             var forward = RunReductions();
             emulator.Schedule = EmulatorSchedule.Reverse;
             var reverse = RunReductions();
-            Assert.That(Bits(reverse), Is.EqualTo(Bits(forward)));
+            emulator.Schedule = EmulatorSchedule.Random;
+            var random = RunReductions();
+            Assert.That(Bits(reverse), Is.EqualTo(Bits(forward)), "Reverse vs Forward schedule");
+            Assert.That(Bits(random), Is.EqualTo(Bits(forward)), "Random vs Forward schedule");
         }
         finally
         {
