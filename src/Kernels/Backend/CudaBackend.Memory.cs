@@ -65,10 +65,29 @@ public sealed unsafe partial class CudaBackend
         }
         none.Clear();
         rank = StridedLayout.Merge(sizes, src, dst, none);
-        if (rank > CopyDesc6.MaxRank)
-            throw new NotSupportedException($"Copy: {source.Describe()} needs {rank} strided dimensions after merging; the CUDA copy kernel takes at most {CopyDesc6.MaxRank}.");
-        var desc = CopyDesc6.Create(sizes[..rank], src[..rank], dst[..rank]);
-        _ops.StridedCopy(destination.Address, source.Address, desc, n);
+        int lead = Math.Max(0, rank - CopyDesc6.MaxRank);
+        var desc = CopyDesc6.Create(sizes[lead..rank], src[lead..rank], dst[lead..rank]);
+        long inner = n;
+        for (int i = 0; i < lead; i++) inner /= sizes[i];
+        if (lead == 0)
+        {
+            _ops.StridedCopy(destination.Address, source.Address, desc, n);
+            return;
+        }
+        // More than 6 strided dimensions even after merging: one launch per index of the leading ones.
+        Span<long> index = stackalloc long[lead];
+        index.Clear();
+        for (long launch = 0, launches = n / inner; launch < launches; launch++)
+        {
+            long so = 0, dof = 0;
+            for (int i = 0; i < lead; i++) { so += index[i] * src[i]; dof += index[i] * dst[i]; }
+            _ops.StridedCopy(destination.Address + (ulong)(dof * 4), source.Address + (ulong)(so * 4), desc, inner);
+            for (int i = lead - 1; i >= 0; i--)
+            {
+                if (++index[i] < sizes[i]) break;
+                index[i] = 0;
+            }
+        }
     }
 
     public void Cast(Tensor source, Tensor destination)

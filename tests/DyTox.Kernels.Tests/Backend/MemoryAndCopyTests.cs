@@ -82,6 +82,20 @@ public class MemoryAndCopyTests
     }
 
     [Test]
+    public void CopyHandlesMoreThanSixUnmergeableDimensions()
+    {
+        using var scope = TensorScope.Begin();
+        int[] shape = [2, 3, 2, 3, 2, 3, 2, 3];
+        var (c, g) = BothRandom(5, shape);
+        int[] order = [7, 5, 3, 1, 6, 4, 2, 0]; // reverses the strides' order: nothing merges
+        var outShape = order.Select(a => shape[a]).ToArray();
+        var (dc, dg) = BothEmpty(outShape);
+        Cpu.Copy(c.Permute(order), dc);
+        Gpu.Copy(g.Permute(order), dg);
+        AssertClose(dg, dc, 0, 0, "rank-8 permute");
+    }
+
+    [Test]
     public void CopyAndCastHandleInt32()
     {
         using var scope = TensorScope.Begin();
