@@ -17,19 +17,16 @@ public static class BackendPair
 {
     public const double Eps = 1.1920928955078125e-7;
 
-    private static readonly Lazy<CudaBackend?> Shared = new(() =>
-    {
-        var driver = TestDrivers.Require();
-        return new CudaBackend(driver);
-    });
+    private static CudaBackend? _shared;
+    private static readonly Lock Gate = new();
 
+    /// <summary>One backend over the shared test driver (Assert.Ignore when neither a GPU nor the emulator exists).</summary>
     public static CudaBackend Gpu
     {
         get
         {
-            var driver = TestDrivers.Require(); // Assert.Ignore when neither a GPU nor the emulator exists
-            _ = driver;
-            return Shared.Value!;
+            var driver = TestDrivers.Require();
+            lock (Gate) return _shared ??= new CudaBackend(driver);
         }
     }
 
