@@ -1,7 +1,8 @@
 // optimizers.cu: float32 AdamW and SGD steps of the CUDA backend, element by element with torch's
-// (single-tensor) order of operations. Every product/sum/quotient is an explicitly rounded intrinsic
-// (__fmul_rn, __fadd_rn, __fdiv_rn, __fsqrt_rn) so no FMA is contracted: the results round exactly like
-// the CPU backend's scalar loop.
+// (single-tensor, vectorised CPU kernel) order of operations. Every operation is an explicitly rounded
+// intrinsic (__fmul_rn, __fadd_rn, __fdiv_rn, __fsqrt_rn) or an explicit fmaf where torch fuses (lerp,
+// add with alpha), so nothing is contracted behind our back: the results round exactly like the CPU
+// backend's loops (which match torch.optim bit for bit).
 //
 // Launch: grid-stride 1-D loops. adamw_multi_f32 updates many parameters in one launch: blockIdx.y picks
 // an entry of a device-side table of (param, grad, m, v, n), blockIdx.x/threadIdx.x stride over it.
@@ -32,10 +33,11 @@ __device__ __forceinline__ void adamw_element(float* p, const float* g, float* m
     const float gi = g[i];
     const float pi = __fmul_rn(p[i], h.decay);
     float mi = m[i];
+    // torch.lerp: fma(w, end − start, start) for |w| < ½, else fma(w − 1, end − start, end).
     if (h.lerp_low) {
-        mi = __fadd_rn(mi, __fmul_rn(h.w1, __fsub_rn(gi, mi)));
+        mi = fmaf(h.w1, __fsub_rn(gi, mi), mi);
     } else {
-        mi = __fsub_rn(gi, __fmul_rn(__fsub_rn(gi, mi), __fsub_rn(1.0f, h.w1)));
+        mi = fmaf(__fsub_rn(h.w1, 1.0f), __fsub_rn(gi, mi), gi);
     }
     const float vi = __fadd_rn(__fmul_rn(v[i], h.b2), __fmul_rn(__fmul_rn(h.w2, gi), gi));
     const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), h.bc2_sqrt), h.eps);
@@ -71,12 +73,13 @@ extern "C" __global__ void sgd_f32(float* param, const float* grad, float* buf, 
     const long long step = (long long)gridDim.x * blockDim.x;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += step) {
         float d = grad[i];
-        if (flags & 1) d = __fadd_rn(d, __fmul_rn(wd, param[i]));
+        // torch's add(…, alpha=a) is one fused multiply-add; buf.mul_(μ).add_(d) is two roundings.
+        if (flags & 1) d = fmaf(param[i], wd, d);
         if (flags & 2) {
             const float b = (flags & 4) ? d : __fadd_rn(__fmul_rn(buf[i], momentum), d);
             buf[i] = b;
-            d = (flags & 8) ? __fadd_rn(d, __fmul_rn(momentum, b)) : b;
+            d = (flags & 8) ? fmaf(b, momentum, d) : b;
         }
-        param[i] = __fadd_rn(param[i], __fmul_rn(neg_lr, d));
+        param[i] = fmaf(d, neg_lr, param[i]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using DyTox.Kernels.Runtime;
 using DyTox.Kernels.Runtime.Launchers;
 using DyTox.Tensor;
@@ -64,19 +63,8 @@ public sealed partial class CudaBackend : IBackend
     public Tensor Empty(DType dtype, ReadOnlySpan<int> shape)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        DyTox.Tensor.Shape.Validate(shape);
-        var dims = shape.ToArray();
-        var storage = NewStorage(this, _storage, dtype, DyTox.Tensor.Shape.Numel(dims));
-        return OnNewStorage(null, storage, dims);
+        return Tensor.Allocate(this, _storage, dtype, shape);
     }
-
-    // The tensor layer keeps storage construction internal; these accessors are the one place the CUDA
-    // backend reaches it (resolved at compile time, AOT-safe).
-    [UnsafeAccessor(UnsafeAccessorKind.Constructor)]
-    private static extern Storage NewStorage(IBackend backend, IStorageAllocator allocator, DType dtype, long length);
-
-    [UnsafeAccessor(UnsafeAccessorKind.StaticMethod, Name = "OnNewStorage")]
-    private static extern Tensor OnNewStorage(Tensor? owner, Storage storage, int[] shape);
 
     /// <summary>Scratch device memory for one op (dispose at the end of the op).</summary>
     private DeviceBuffer Scratch(long bytes) => _memory.Allocate(Math.Max(bytes, 4));

@@ -255,6 +255,19 @@ public sealed class Tensor : IDisposable
         return resolved;
     }
 
+    /// <summary>
+    /// A new contiguous tensor on fresh storage rented from <paramref name="allocator"/>. For backend
+    /// implementations (their <see cref="IBackend.Empty"/>); users call <c>backend.Empty</c>.
+    /// </summary>
+    public static Tensor Allocate(IBackend backend, IStorageAllocator allocator, DType dtype, ReadOnlySpan<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(allocator);
+        DyTox.Tensor.Shape.Validate(shape);
+        var dims = shape.ToArray();
+        return OnNewStorage(new Storage(backend, allocator, dtype, DyTox.Tensor.Shape.Numel(dims)), dims);
+    }
+
     internal static Tensor OnNewStorage(Storage storage, int[] shape) =>
         new(storage, 0, shape, DyTox.Tensor.Shape.ContiguousStrides(shape), retain: false);
 }

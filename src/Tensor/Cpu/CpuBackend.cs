@@ -23,9 +23,7 @@ public sealed partial class CpuBackend : IBackend
 
     public Tensor Empty(DType dtype, ReadOnlySpan<int> shape)
     {
-        Shape.Validate(shape);
-        var dims = shape.ToArray();
-        return Tensor.OnNewStorage(new Storage(this, pool, dtype, Shape.Numel(dims)), dims);
+        return Tensor.Allocate(this, pool, dtype, shape);
     }
 
     public void Dispose()

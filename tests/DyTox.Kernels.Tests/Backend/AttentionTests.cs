@@ -1,3 +1,4 @@
+using DyTox.Kernels.Backend;
 using DyTox.Tensor;
 using static DyTox.Kernels.Tests.Backend.BackendPair;
 
@@ -5,9 +6,23 @@ namespace DyTox.Kernels.Tests.Backend;
 
 using Tensor = DyTox.Tensor.Tensor;
 
-/// <summary>The attention ops of the CUDA backend (today the cuBLAS reference paths) against the CPU backend's fused ops.</summary>
+/// <summary>The attention ops of the CUDA backend, on both paths (fused kernels and the cuBLAS reference path),
+/// against the CPU backend's fused ops, and the two GPU paths against each other.</summary>
+[NonParallelizable] // switches the shared backend's attention path
 public class AttentionTests
 {
+    private static IDisposable Using(AttentionPath path)
+    {
+        var previous = Gpu.AttentionPath;
+        Gpu.AttentionPath = path;
+        return new Restore(() => Gpu.AttentionPath = previous);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
     private const int B = 2, N = 9, H = 3, D = 12; // d = 4 per head
 
     private static (Tensor Cpu, Tensor Gpu) RelIndices()
@@ -25,9 +40,11 @@ public class AttentionTests
         return Both(rel, N, N, 3);
     }
 
-    [Test]
-    public void GpsaPositionalAndBackward()
+    [TestCase(AttentionPath.Fused)]
+    [TestCase(AttentionPath.Reference)]
+    public void GpsaPositionalAndBackward(AttentionPath path)
     {
+        using var paths = Using(path);
         using var scope = TensorScope.Begin();
         var (rc, rg) = RelIndices();
         var (wc, wg) = BothRandom(400, H, 3);
@@ -45,9 +62,11 @@ public class AttentionTests
         AssertClose(dbg, dbc, Rtol(N * N, 16), 1e-5, "dB");
     }
 
-    [Test]
-    public void GpsaForwardAndBackward()
+    [TestCase(AttentionPath.Fused)]
+    [TestCase(AttentionPath.Reference)]
+    public void GpsaForwardAndBackward(AttentionPath path)
     {
+        using var paths = Using(path);
         using var scope = TensorScope.Begin();
         var (qkc, qkg) = BothRandom(410, B, N, 2 * D);
         var (vc, vg) = BothRandom(411, B, N, D);
@@ -82,9 +101,11 @@ public class AttentionTests
         AssertClose(dgg, dgc, rb, 1e-5, "dGates");
     }
 
-    [Test]
-    public void TaskAttentionForwardAndBackward()
+    [TestCase(AttentionPath.Fused)]
+    [TestCase(AttentionPath.Reference)]
+    public void TaskAttentionForwardAndBackward(AttentionPath path)
     {
+        using var paths = Using(path);
         using var scope = TensorScope.Begin();
         const int T = 3;
         var (qc, qg) = BothRandom(420, T, B, D);
@@ -115,5 +136,50 @@ public class AttentionTests
         AssertClose(dvtg, dvtc, rb, 1e-6, "dvToken");
         AssertClose(dkpg, dkpc, rb, 1e-6, "dkPatch");
         AssertClose(dvpg, dvpc, rb, 1e-6, "dvPatch");
+    }
+
+    [Test]
+    public void FusedAndReferencePathsAgreeOnARaggedShape()
+    {
+        // N = 25 (5×5 grid), D = 36 with 3 heads of 12: odd head widths take the kernels' scalar paths.
+        const int b = 2, n = 25, h = 3, d = 36;
+        using var scope = TensorScope.Begin();
+        var qk = Upload(Gpu, Random(b * n * 2 * d, 430), b, n, 2 * d);
+        var v = Upload(Gpu, Random(b * n * d, 431), b, n, d);
+        var pos = Upload(Gpu, Random(h * n * n, 432, 0.01, 1), h, n, n);
+        using (var rows = pos.Reshape(h * n, n)) Gpu.Softmax(rows, rows);
+        var gates = Upload(Gpu, [0.3f, -0.7f, 1.1f], h);
+        var dOut = Upload(Gpu, Random(b * n * d, 433), b, n, d);
+        double scale = 1 / Math.Sqrt(d / h);
+
+        Tensor[] Run(AttentionPath path)
+        {
+            using var paths = Using(path);
+            var content = Gpu.Empty(DType.Float32, [b, h, n, n]);
+            var attn = Gpu.Empty(DType.Float32, [b, h, n, n]);
+            var output = Gpu.Empty(DType.Float32, [b, n, d]);
+            Gpu.GpsaForward(qk, v, pos, gates, h, scale, content, attn, output);
+            var dqk = Gpu.Empty(DType.Float32, [b, n, 2 * d]);
+            var dv = Gpu.Empty(DType.Float32, [b, n, d]);
+            var dPos = Gpu.Empty(DType.Float32, [h, n, n]);
+            var dGates = Gpu.Empty(DType.Float32, [h]);
+            Gpu.GpsaBackward(dOut, qk, v, pos, gates, h, scale, content, attn, dqk, dv, dPos, dGates);
+            return [content, attn, output, dqk, dv, dPos, dGates];
+        }
+
+        var fused = Run(AttentionPath.Fused);
+        var reference = Run(AttentionPath.Reference);
+        string[] names = ["content", "attn", "output", "dqk", "dv", "dPosAttn", "dGates"];
+        for (int i = 0; i < names.Length; i++)
+        {
+            // Both are float32 with different summation orders: the bound is the float32 rule for
+            // reductions over N·d (forward) or B·N² (backward) terms.
+            var fusedHost = fused[i].ToArray<float>();
+            var refHost = reference[i].ToArray<float>();
+            double max = refHost.Max(x => Math.Abs((double)x));
+            double tol = Rtol(b * n * n, 32) * Math.Max(1, max) + 1e-6;
+            for (int j = 0; j < fusedHost.Length; j++)
+                Assert.That(Math.Abs(fusedHost[j] - refHost[j]), Is.LessThanOrEqualTo(tol), $"{names[i]}[{j}]: fused {fusedHost[j]} vs reference {refHost[j]}");
+        }
     }
 }
