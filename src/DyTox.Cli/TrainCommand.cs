@@ -102,7 +102,8 @@ internal static class TrainCommand
             "float64" or "f64" => DType.Float64,
             _ => throw new ArgumentException($"--dtype \"{dtypeName}\" is unknown; expected float32 or float64."),
         };
-        using var backend = Devices.Open(deviceName, dtype);
+        using var device = Devices.Open(deviceName, dtype);
+        var backend = device.Backend;
 
         string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
         var train = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Train);
