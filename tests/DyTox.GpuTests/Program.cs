@@ -117,6 +117,11 @@ internal static class Program
                 report.Line("  " + result);
                 if (result.Passed) passed++; else failed++;
             }
+            foreach (var result in AttentionChecks.Run(driver))
+            {
+                report.Line("  " + result);
+                if (result.Passed) passed++; else failed++;
+            }
 
             if (bench)
             {

@@ -1,0 +1,54 @@
+using DyTox.Kernels.Checks;
+using DyTox.Kernels.Runtime;
+using DyTox.Kernels.Tests.Attention;
+
+namespace DyTox.GpuTests;
+
+/// <summary>
+/// The promoted fused attention kernels on the real GPU against the CPU backend (ragged shapes and a CIFAR-width
+/// slice of the batch), each run twice and required to give the same bits (no atomics in any reduction).
+/// </summary>
+internal static class AttentionChecks
+{
+    private static readonly GpsaShape[] GpsaShapes =
+    [
+        new(2, 65, 36, 3), new(2, 49, 128, 4), new(4, 64, 384, 12), new(2, 196, 384, 12),
+    ];
+
+    private static readonly TaskShape[] TaskShapes =
+    [
+        new(3, 2, 65, 36, 3), new(5, 4, 64, 384, 12), new(2, 2, 196, 384, 12),
+    ];
+
+    public static IEnumerable<CheckResult> Run(ICudaDriver driver)
+    {
+        var gpsa = new GpsaV2();
+        foreach (var shape in GpsaShapes)
+            foreach (var result in Twice(() => GpsaCase.Run(driver, gpsa, 256, shape), $"gpsa v2 {shape}"))
+                yield return result;
+        var task = new TaskAttentionV2();
+        foreach (var shape in TaskShapes)
+            foreach (var result in Twice(() => TaskAttentionCase.Run(driver, task, 128, shape), $"task attention v2 {shape}"))
+                yield return result;
+    }
+
+    private static IEnumerable<CheckResult> Twice(Func<GpsaCase.Outcome> run, string name)
+    {
+        GpsaCase.Outcome first, second;
+        try
+        {
+            first = run();
+            second = run();
+        }
+        catch (Exception e)
+        {
+            return [new CheckResult(name, false, e.Message)];
+        }
+        var results = new List<CheckResult> { first.Result };
+        bool same = first.Outputs.Count == second.Outputs.Count;
+        for (int i = 0; same && i < first.Outputs.Count; i++)
+            same = first.Outputs[i].AsSpan().SequenceEqual(second.Outputs[i]);
+        results.Add(new CheckResult($"{name} deterministic", same, same ? "bitwise equal across two runs" : "outputs differ between runs"));
+        return results;
+    }
+}
