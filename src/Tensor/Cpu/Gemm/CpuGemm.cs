@@ -2,17 +2,6 @@ using System.Numerics;
 
 namespace DyTox.Tensor.Cpu.Gemm;
 
-/// <summary>How batched calls use OpenBLAS.</summary>
-internal enum OpenBlasBatchStrategy
-{
-    /// <summary>The measured winner on the target machine: <see cref="Loop"/>.</summary>
-    Auto,
-    /// <summary>One cblas call per batch, one after another (OpenBLAS threads inside each call).</summary>
-    Loop,
-    /// <summary>Parallel.For over batches; OpenBLAS runs small problems single-threaded in the calling thread.</summary>
-    ParallelOverBatch,
-}
-
 /// <summary>
 /// Row-major GEMM for the CPU backend: C[m×n] = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n, lda/ldb/ldc
 /// are row strides of the matrices as stored. beta == 0 ignores C's old contents (even NaN). Routes to OpenBLAS
