@@ -2,17 +2,6 @@ using System.Numerics;
 
 namespace DyTox.Tensor.Cpu.Gemm;
 
-/// <summary>How batched calls use OpenBLAS.</summary>
-internal enum OpenBlasBatchStrategy
-{
-    /// <summary>Measured choice: parallel over batches for many small problems, otherwise a loop.</summary>
-    Auto,
-    /// <summary>One cblas call per batch, one after another (OpenBLAS threads inside each call).</summary>
-    Loop,
-    /// <summary>Parallel.For over batches; OpenBLAS runs small problems single-threaded in the calling thread.</summary>
-    ParallelOverBatch,
-}
-
 /// <summary>
 /// Row-major GEMM for the CPU backend: C[m×n] = alpha·op(A)·op(B) + beta·C, op(A) is m×k, op(B) is k×n, lda/ldb/ldc
 /// are row strides of the matrices as stored. beta == 0 ignores C's old contents (even NaN). Routes to OpenBLAS
@@ -97,7 +86,7 @@ public static unsafe class CpuGemm
         }
         if (UseOpenBlas(out var lib))
         {
-            if (ParallelOverBatches(m, n, k, batch))
+            if (ParallelOverBatches(batch))
                 Parallel.For(0, batch, i => lib.Sgemm(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb, beta, c + i * strideC, ldc));
             else
                 for (int i = 0; i < batch; i++)
@@ -122,7 +111,7 @@ public static unsafe class CpuGemm
         }
         if (UseOpenBlas(out var lib))
         {
-            if (ParallelOverBatches(m, n, k, batch))
+            if (ParallelOverBatches(batch))
                 Parallel.For(0, batch, i => lib.Dgemm(transA, transB, m, n, k, alpha, a + i * strideA, lda, b + i * strideB, ldb, beta, c + i * strideC, ldc));
             else
                 for (int i = 0; i < batch; i++)
@@ -132,16 +121,11 @@ public static unsafe class CpuGemm
         ManagedGemm.GemmStridedBatched(new GemmProblem<double>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), strideA, strideB, strideC, batch);
     }
 
-    private const double OpenBlasSingleThreadMnk = 65536.0 * 4;
-
-    private static bool ParallelOverBatches(int m, int n, int k, int batch) => BatchStrategy switch
-    {
-        OpenBlasBatchStrategy.Loop => false,
-        OpenBlasBatchStrategy.ParallelOverBatch => true,
-        // OpenBLAS 0.3.21 runs a GEMM with m·n·k <= 65536·4 on the calling thread only (its SMP threshold), so
-        // side-by-side batches are the only way to use every core there; larger ones thread internally.
-        _ => batch > 1 && Environment.ProcessorCount > 1 && (double)m * n * k <= OpenBlasSingleThreadMnk,
-    };
+    // Measured (bench/README.md, 2-core AVX-512, 1536 attention GEMMs of 64×64×32 and 64×32×64): one cblas call after
+    // another beats Parallel.For over batches (e.g. 190 vs 144 GFLOP/s best-of for P·V); OpenBLAS 0.3.21's small-matrix
+    // path is fast and concurrent calls contend inside the library. So Auto = Loop; ParallelOverBatch stays selectable.
+    private static bool ParallelOverBatches(int batch) =>
+        BatchStrategy == OpenBlasBatchStrategy.ParallelOverBatch && batch > 1;
 
     /// <summary>m·n == 0: nothing to do. k == 0 or alpha == 0: C = beta·C (beta == 0 → zeros, NaN ignored).</summary>
     private static bool HandleDegenerate<T>(int m, int n, int k, T alpha, T beta, T* c, int ldc) where T : unmanaged, INumberBase<T>

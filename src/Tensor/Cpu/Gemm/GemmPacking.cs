@@ -28,7 +28,7 @@ internal static unsafe class GemmPacking
                 {
                     T* src = a + (long)(col0 + p) * lda + row0 + r;
                     T* d = panel + (long)p * mr;
-                    new ReadOnlySpan<T>(src, valid).CopyTo(new Span<T>(d, valid));
+                    CopyRun((byte*)d, (byte*)src, valid * sizeof(T));
                     for (int i = valid; i < mr; i++) d[i] = T.Zero;
                 }
             }
@@ -66,7 +66,7 @@ internal static unsafe class GemmPacking
                 {
                     T* src = b + (long)(row0 + p) * ldb + col0 + c;
                     T* d = panel + (long)p * nr;
-                    new ReadOnlySpan<T>(src, valid).CopyTo(new Span<T>(d, valid));
+                    CopyRun((byte*)d, (byte*)src, valid * sizeof(T));
                     for (int j = valid; j < nr; j++) d[j] = T.Zero;
                 }
             }
@@ -121,6 +121,26 @@ internal static unsafe class GemmPacking
                 float* o = d + (long)p * dstStride;
                 o[0] = s0[p]; o[1] = s1[p]; o[2] = s2[p]; o[3] = s3[p];
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies one k step of a panel (MR or NR elements: 16–128 bytes for every kernel). Fixed-size vector copies for
+    /// the tile widths in use, because a general memmove call per 48-byte run costs as much as the copy itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(byte* dst, byte* src, int bytes)
+    {
+        switch (bytes)
+        {
+            case 128: Vector512.Store(Vector512.Load(src), dst); Vector512.Store(Vector512.Load(src + 64), dst + 64); break;
+            case 96: Vector512.Store(Vector512.Load(src), dst); Vector256.Store(Vector256.Load(src + 64), dst + 64); break;
+            case 64: Vector512.Store(Vector512.Load(src), dst); break;
+            case 48: Vector256.Store(Vector256.Load(src), dst); Vector128.Store(Vector128.Load(src + 32), dst + 32); break;
+            case 32: Vector256.Store(Vector256.Load(src), dst); break;
+            case 24: Vector128.Store(Vector128.Load(src), dst); *(ulong*)(dst + 16) = *(ulong*)(src + 16); break;
+            case 16: Vector128.Store(Vector128.Load(src), dst); break;
+            default: Buffer.MemoryCopy(src, dst, bytes, bytes); break;
         }
     }
 }
