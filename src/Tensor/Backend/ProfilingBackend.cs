@@ -48,7 +48,7 @@ public sealed class ProfilingBackend : IBackend
 
     /// <summary>Per-key (calls, total time) snapshot.</summary>
     public IReadOnlyDictionary<string, (long Calls, TimeSpan Time)> Timings =>
-        entries.ToDictionary(e => e.Key, e => (e.Value.Calls, TimeSpan.FromTicks(e.Value.Ticks * TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+        entries.ToDictionary(e => e.Key, e => (e.Value.Calls, TimeSpan.FromSeconds(e.Value.Ticks / (double)Stopwatch.Frequency)));
 
     /// <summary>A table of the recorded ops, largest total time first; <paramref name="top"/> rows at most.</summary>
     public string Report(int top = 40)
