@@ -96,14 +96,18 @@ public static partial class BackendChecks
                 var (yc, yg) = c.BothEmpty(r, w);
                 c.Cpu.Unary(op, xc, yc);
                 c.Gpu.Unary(op, xg, yg);
-                var forward = Close("forward", yg, yc, 8 * Eps, 1e-7);
+                // GELU = ½x(1 + erf(x/√2)) and its derivative carry erf's absolute error (~2 ulp of 1) through the
+                // cancellation 1 + erf for x < 0: ½|x|·2eps on the value (measured on an H200: 2.4e-7 at x ≈ −3.7),
+                // 2eps·|dy| on the gradient; a relative tolerance cannot cover that.
+                double xMax = op == UnaryOp.Gelu ? 4 : 0;
+                var forward = Close("forward", yg, yc, 8 * Eps, 1e-7 + 2 * Eps * xMax);
                 // The backward takes y as given: both get the CPU's y so only the derivative is compared.
                 var ySame = Upload(c.Gpu, yc.ToArray<float>(), r, w);
                 var (gc, gg) = c.BothRandom(40 + (int)op, r, w);
                 var (dc, dg) = c.BothEmpty(r, w);
                 c.Cpu.UnaryBackward(op, xc, yc, gc, dc);
                 c.Gpu.UnaryBackward(op, xg, ySame, gg, dg);
-                return All(forward, Close("backward", dg, dc, 8 * Eps, 1e-7));
+                return All(forward, Close("backward", dg, dc, 8 * Eps, 1e-7 + (op == UnaryOp.Gelu ? 2 * Eps : 0)));
             });
         yield return new("Affine and Axpy", c =>
         {
