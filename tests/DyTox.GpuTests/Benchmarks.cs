@@ -7,7 +7,8 @@ namespace DyTox.GpuTests;
 /// <summary>
 /// A small timing table at DyTox-CIFAR shapes (B=128, N=65 tokens, C=384, MLP 1536, 12 heads). Each
 /// timing is the median of 20 runs measured with CUDA events, the L2 scrubbed (a 256 MiB memset) before
-/// each run so the numbers are DRAM numbers, not L2 numbers.
+/// each run (<see cref="GpuTimer"/>) so the numbers are DRAM numbers, not L2 numbers. The ops DyTox calls, at
+/// DyTox shapes through CudaBackend, and the issue bars are in <see cref="BackendBenchmarks"/>.
 /// </summary>
 internal static class Benchmarks
 {
@@ -15,27 +16,10 @@ internal static class Benchmarks
 
     public static void Run(CudaDriver driver, Report report)
     {
-        report.Line("benchmarks (median of 20, L2 scrubbed):");
+        report.Line("kernel benchmarks (launchers directly, median of 20, L2 scrubbed):");
         using var allocator = new CachingAllocator(driver);
-        using var scrub = allocator.Allocate(256L << 20);
-        using var start = driver.CreateEvent();
-        using var stop = driver.CreateEvent();
-        double Time(Action run)
-        {
-            run();
-            driver.Synchronize();
-            var times = new double[Reps];
-            for (var i = 0; i < Reps; i++)
-            {
-                scrub.Clear((byte)i);
-                start.Record();
-                run();
-                stop.Record();
-                times[i] = stop.ElapsedMillisecondsSince(start) * 1000.0;
-            }
-            Array.Sort(times);
-            return times[Reps / 2];
-        }
+        using var timer = new GpuTimer(driver, Reps);
+        double Time(Action run) => timer.Median(run);
 
         var ew = new ElementwiseKernels(driver);
         var sm = new SoftmaxKernels(driver);

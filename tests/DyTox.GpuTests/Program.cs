@@ -1,3 +1,4 @@
+using DyTox.Kernels.Backend;
 using DyTox.Kernels.Checks;
 using DyTox.Kernels.Cuda;
 using DyTox.Kernels.Runtime;
@@ -6,9 +7,12 @@ namespace DyTox.GpuTests;
 
 /// <summary>
 /// The GPU suite: opens the real CUDA device, prints device/driver/NVRTC/cuBLAS versions and the ptxas
-/// report of every kernel for this device, runs every kernel check, times a few kernels with CUDA events,
-/// and ends with "N passed, N failed". Exit code 0 only when everything passed.
-/// Usage: DyTox.GpuTests [--out DIR] [--no-bench] [--compile-only ARCH]
+/// report of every kernel for this device, runs every kernel check, every IBackend op of CudaBackend against
+/// CpuBackend (BackendChecks), a DyTox training step against the CPU, then the benchmarks (kernel table, the
+/// issue bars, DyTox images/s), and ends with "N passed, N failed". Exit code 0 only when every check passed
+/// (the performance bars are reported as "BAR PASS|FAIL" lines and in bars.csv, not counted as checks).
+/// Usage: DyTox.GpuTests [--out DIR] [--no-bench] [--quick] [--compile-only ARCH]
+/// --quick: the backend checks at the emulator's small shapes, 5 repetitions per timing, CIFAR shapes only.
 /// (--compile-only needs only NVRTC: it compiles every kernel for sm_ARCH and checks warnings and spills.)
 /// </summary>
 internal static class Program
@@ -17,6 +21,7 @@ internal static class Program
     {
         string? outDir = null;
         var bench = true;
+        var quick = false;
         int? compileOnly = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -24,16 +29,17 @@ internal static class Program
             {
                 case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
                 case "--no-bench": bench = false; break;
+                case "--quick": quick = true; break;
                 case "--compile-only" when i + 1 < args.Length && int.TryParse(args[i + 1], out var arch): compileOnly = arch; i++; break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: DyTox.GpuTests [--out DIR] [--no-bench] [--compile-only ARCH]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: DyTox.GpuTests [--out DIR] [--no-bench] [--quick] [--compile-only ARCH]");
                     return 64;
             }
         }
         using var report = new Report(outDir);
         try
         {
-            return compileOnly is { } only ? CompileOnly(report, only) : Run(report, bench);
+            return compileOnly is { } only ? CompileOnly(report, only) : Run(report, bench, quick);
         }
         catch (Exception e)
         {
@@ -82,7 +88,7 @@ internal static class Program
         return (passed, failed);
     }
 
-    private static int Run(Report report, bool bench)
+    private static int Run(Report report, bool bench, bool quick)
     {
         report.Line($"DyTox GPU suite, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         if (!CudaDriver.TryCreate(out var driver, out var reason))
@@ -123,17 +129,35 @@ internal static class Program
                 if (result.Passed) passed++; else failed++;
             }
 
+            using var backend = new CudaBackend(driver);
+            var shapes = quick ? BackendShapes.Emulator : BackendShapes.Gpu;
+            report.Line("");
+            report.Line($"backend checks, CudaBackend vs CpuBackend ({shapes}):");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var check in BackendChecks.All())
+            {
+                var result = BackendChecks.Run(check, backend, shapes);
+                report.Line("  " + result);
+                if (result.Passed) passed++; else failed++;
+            }
+            var step = DyToxStepCheck.Run(backend);
+            report.Line("  " + step);
+            if (step.Passed) passed++; else failed++;
+            report.Line($"  ({clock.Elapsed.TotalSeconds:F1} s)");
+
             if (bench)
             {
                 report.Line("");
                 try
                 {
-                    Benchmarks.Run(driver, report);
+                    if (!quick) Benchmarks.Run(driver, report);
+                    report.Line("");
+                    BackendBenchmarks.Run(driver, backend, report, quick);
                 }
                 catch (Exception e)
                 {
                     failed++;
-                    report.Line($"FAIL benchmarks: {e.Message}");
+                    report.Line($"FAIL benchmarks: {e.GetType().Name}: {e.Message}");
                 }
             }
             report.Line("");
