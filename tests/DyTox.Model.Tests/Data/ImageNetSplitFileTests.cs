@@ -4,7 +4,7 @@ namespace DyTox.Model.Tests.Data;
 
 public class ImageNetSplitFileTests
 {
-    private const string RealVal = "/work/shared/data/dytox-original/imagenet100_splits/val_100.txt";
+    private static readonly string? RealVal = OptionFiles.SharedData("data/dytox-original/imagenet100_splits/val_100.txt");
 
     [Test]
     public void ParsesPathsLabelsAndWnids()
@@ -42,9 +42,10 @@ public class ImageNetSplitFileTests
     [Test]
     public void RealVal100_Has50ImagesForEachOfTheFirst100SortedSynsets()
     {
-        if (!File.Exists(RealVal))
+        if (RealVal is null)
         {
-            Assert.Ignore("original split file not present");
+            Assert.Ignore("the original split file (../shared/data/dytox-original/imagenet100_splits/val_100.txt beside the checkout) is not present");
+            return;
         }
         var split = ImageNetSplitFile.Load(RealVal);
         Assert.That(split.Entries, Has.Count.EqualTo(5000));

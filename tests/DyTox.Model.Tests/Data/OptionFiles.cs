@@ -19,4 +19,14 @@ internal static class OptionFiles
     }
 
     public static string Path(string relative) => System.IO.Path.Combine(Root, relative);
+
+    /// <summary>
+    /// The project's shared/ folder of original reference data, which lies beside the checkout (CI and developers
+    /// get a copy there); null when absent, so tests that need it can say so.
+    /// </summary>
+    public static string? SharedData(string relative)
+    {
+        string beside = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, "..", "..", "shared", relative));
+        return File.Exists(beside) || Directory.Exists(beside) ? beside : null;
+    }
 }
