@@ -1,34 +1,17 @@
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using DyTox.Bench.Common;
 
 namespace DyTox.Bench.Attention;
 
-/// <summary>A summary column: counted FLOPs (from <see cref="IFlopCounted"/>) divided by the mean time, or by the
-/// best iteration's time (robust on a shared, oversubscribed machine, where the mean mostly measures preemption).</summary>
-public sealed class GflopsColumn(bool best) : IColumn
+/// <summary>GFLOP/s from the counted multiply-add FLOPs of <see cref="IFlopCounted"/> and the mean (or best) time.</summary>
+public sealed class GflopsColumn(bool best) : RateColumn("GFLOPs", "GFLOP/s", "counted multiply-add FLOPs", best, useMean: true)
 {
-    public string Id => best ? "GFLOPsBest" : "GFLOPs";
-    public string ColumnName => best ? "GFLOP/s (best)" : "GFLOP/s (mean)";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => best ? "counted multiply-add FLOPs / fastest iteration" : "counted multiply-add FLOPs / mean time";
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    protected override double? WorkPerNanosecondUnit(BenchmarkCase benchmarkCase)
     {
-        var stats = summary[benchmarkCase]?.ResultStatistics;
-        if (stats is null) return "NA";
         var instance = (IFlopCounted)Activator.CreateInstance(benchmarkCase.Descriptor.Type)!;
         foreach (var p in benchmarkCase.Parameters.Items)
             benchmarkCase.Descriptor.Type.GetProperty(p.Name)?.SetValue(instance, p.Value);
-        double flops = instance.Flops(benchmarkCase.Descriptor.WorkloadMethod.Name);
-        return (flops / (best ? stats.Min : stats.Mean)).ToString("F1"); // FLOP per ns = GFLOP/s
+        return instance.Flops(benchmarkCase.Descriptor.WorkloadMethod.Name);
     }
 }
 
