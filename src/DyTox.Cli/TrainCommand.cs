@@ -125,7 +125,7 @@ internal static class TrainCommand
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         console.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
         console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
-                                             $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {settings.MemorySize}, output {output}"));
+                                             $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {(method == ContinualMethod.DyTox ? settings.MemorySize : 0)}, output {output}"));
         using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(console, quiet));
         var history = trainer.Run();
 

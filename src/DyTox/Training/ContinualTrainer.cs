@@ -74,7 +74,10 @@ public sealed class ContinualTrainer : IDisposable
         for (int t = firstTask; t < scenario.TaskCount; t++)
         {
             cancel.ThrowIfCancellationRequested();
-            RunTask(t, resume is not null && resume.Task == t ? resume : null, cancel);
+            // A checkpoint taken at a task boundary (task t, epoch 0 of its main training) starts task t afresh:
+            // teacher copy and expansion happen as in an uninterrupted run.
+            bool inside = resume is not null && resume.Task == t && !(resume.Phase == TrainerPhase.Train && resume.NextEpoch == 0);
+            RunTask(t, inside ? resume : null, cancel);
             resume = null;
         }
         return history;

@@ -138,6 +138,44 @@ public class TrainerTests
         }
     }
 
+    private sealed class StopAfterTask(int task, CancellationTokenSource cancel) : ITrainingObserver
+    {
+        public void OnTaskEnd(int t, DyTox.Metrics.StepEvaluation evaluation, DyTox.Metrics.ContinualMetricsHistory history)
+        {
+            if (t == task) cancel.Cancel();
+        }
+    }
+
+    [Test]
+    public void ARunStoppedBetweenTasksResumesToTheSameBits()
+    {
+        var scenario = Scenario();
+        string dir = Path.Combine(Path.GetTempPath(), "dytox-resume-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var settings = Settings(output: Path.Combine(dir, "full")) with { BaseEpochs = 2, IncrementalEpochs = 2 };
+            Dictionary<string, double[]> uninterrupted;
+            var (full, _, _) = NewTrainer(settings, scenario);
+            using (full) { full.Run(); uninterrupted = Weights(full.Model); }
+
+            var split = settings with { OutputDirectory = Path.Combine(dir, "split") };
+            using (var cancel = new CancellationTokenSource())
+            {
+                var (first, _, _) = NewTrainer(split, scenario, observer: new StopAfterTask(task: 0, cancel));
+                using (first) Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
+            }
+            var (resumed, _, _) = NewTrainer(split, scenario);
+            Dictionary<string, double[]> after;
+            using (resumed) { resumed.Run(); after = Weights(resumed.Model); Assert.That(resumed.Model.TaskCount, Is.EqualTo(2)); }
+            Assert.That(after.Keys, Is.EquivalentTo(uninterrupted.Keys));
+            foreach (var (name, w) in uninterrupted) Assert.That(after[name], Is.EqualTo(w), name);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Test]
     public void ACheckpointOfOtherSettingsIsRefusedByName()
     {
