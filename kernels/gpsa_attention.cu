@@ -462,9 +462,16 @@ extern "C" __global__ __launch_bounds__(768) void gpsa_backward_f32(const float*
             accV[k] = 0.0f;
             accK[k] = 0.0f;
         }
+        // attn_ij and dS_ij come from L2 (the whole plane does not stay in L1 at N = 196): software-pipelined,
+        // the loads for row i+1 are issued before the 16 FMAs of row i.
+        float aNext = aPlane[j], sNext = dS[j];
 #pragma unroll 1
         for (int i = 0; i < n; ++i) {
-            const float a = aPlane[i * n + j], s = dS[i * n + j];
+            const float a = aNext, s = sNext;
+            if (i + 1 < n) {
+                aNext = aPlane[(i + 1) * n + j];
+                sNext = dS[(i + 1) * n + j];
+            }
             const float4* o4 = reinterpret_cast<const float4*>(dos + i * ldc + c0);
             const float4* q4 = reinterpret_cast<const float4*>(qs + i * ldc + c0);
 #pragma unroll
@@ -483,10 +490,12 @@ extern "C" __global__ __launch_bounds__(768) void gpsa_backward_f32(const float*
         float* dvRow = dvB + (long long)j * dim + c0;
         float* dkRow = dkB + (long long)j * 2 * dim + c0;
         if (vec && c0 + GPSA_CHANNELS <= d) {
-            reinterpret_cast<float4*>(dvRow)[0] = make_float4(accV[0], accV[1], accV[2], accV[3]);
-            reinterpret_cast<float4*>(dvRow)[1] = make_float4(accV[4], accV[5], accV[6], accV[7]);
-            reinterpret_cast<float4*>(dkRow)[0] = make_float4(scale * accK[0], scale * accK[1], scale * accK[2], scale * accK[3]);
-            reinterpret_cast<float4*>(dkRow)[1] = make_float4(scale * accK[4], scale * accK[5], scale * accK[6], scale * accK[7]);
+#pragma unroll
+            for (int k = 0; k < GPSA_CHANNELS; k += 4) {
+                reinterpret_cast<float4*>(dvRow)[k >> 2] = make_float4(accV[k], accV[k + 1], accV[k + 2], accV[k + 3]);
+                reinterpret_cast<float4*>(dkRow)[k >> 2] =
+                    make_float4(scale * accK[k], scale * accK[k + 1], scale * accK[k + 2], scale * accK[k + 3]);
+            }
         } else {
 #pragma unroll
             for (int k = 0; k < GPSA_CHANNELS; ++k)
