@@ -184,6 +184,7 @@ __device__ __forceinline__ void gpsa_rows_times_keys(float4* out4, const float4*
                                                      int n, int d, int lane) {
     for (int j0 = 0; j0 < n; j0 += 64) {
         const int ja = j0 + lane, jb = ja + 32;
+        const bool two = j0 + 32 < n; // false on a last chunk of <= 32 keys (N = 196: 4): skip the idle half-tile
         const float* ma = m + min(ja, n - 1) * mld;
         const float* mb = m + min(jb, n - 1) * mld;
         float a[GPSA_ROWS] = {0.0f, 0.0f, 0.0f, 0.0f}, b[GPSA_ROWS] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -191,11 +192,13 @@ __device__ __forceinline__ void gpsa_rows_times_keys(float4* out4, const float4*
         for (int c = 0; c < d; ++c) {
             float q[GPSA_ROWS];
             gpsa_unpack(rowsT[c], q);
-            const float x = ma[c], y = mb[c];
+            const float x = ma[c];
 #pragma unroll
-            for (int r = 0; r < GPSA_ROWS; ++r) {
-                a[r] = fmaf(q[r], x, a[r]);
-                b[r] = fmaf(q[r], y, b[r]);
+            for (int r = 0; r < GPSA_ROWS; ++r) a[r] = fmaf(q[r], x, a[r]);
+            if (two) { // warp-uniform
+                const float y = mb[c];
+#pragma unroll
+                for (int r = 0; r < GPSA_ROWS; ++r) b[r] = fmaf(q[r], y, b[r]);
             }
         }
         if (ja < n) out4[ja] = gpsa_pack(a);
