@@ -457,39 +457,51 @@ extern "C" __global__ __launch_bounds__(768) void gpsa_backward_f32(const float*
     float* dkB = dqkB + dim + h * d;
     const bool vec = gpsa_vec4_ok(dvB, dim, d) && gpsa_vec4_ok(dkB, 2 * dim, d);
     const int groups = ldc / GPSA_CHANNELS;
-    for (int t = threadIdx.x; t < n * groups; t += blockDim.x) {
-        const int cg = t / n, j = t - cg * n, c0 = cg * GPSA_CHANNELS; // lanes over keys: coalesced attn/dS
+    // attn and dS rows are staged, a chunk of R rows at a time, into the per-warp buffers (free after phase 1):
+    // the whole block reads each chunk from L2 once, coalesced, and every (j, channel group) task then reads it
+    // from shared memory (lanes over j: conflict-free), instead of each task streaming both planes from L2.
+    float* aRowsS = smem + gpsa_shared_kv_floats(n, d);
+    const int chunk = max(1, min(n, warps * GPSA_ROWS * (n + d) / (2 * n))); // >= 2 rows: 4(n+d) >= 4n
+    float* sRowsS = aRowsS + chunk * n;
+    for (int t0 = 0; t0 < n * groups; t0 += blockDim.x) { // block-uniform: the chunk loop holds barriers
+        const int t = t0 + threadIdx.x;
+        const bool active = t < n * groups;
+        const int cg = active ? t / n : 0, j = t - cg * n, c0 = cg * GPSA_CHANNELS; // lanes over keys
         float accV[GPSA_CHANNELS], accK[GPSA_CHANNELS];
 #pragma unroll
         for (int k = 0; k < GPSA_CHANNELS; ++k) {
             accV[k] = 0.0f;
             accK[k] = 0.0f;
         }
-        // attn_ij and dS_ij come from L2 (the whole plane does not stay in L1 at N = 196): software-pipelined,
-        // the loads for row i+1 are issued before the 16 FMAs of row i.
-        float aNext = aPlane[j], sNext = dS[j];
-#pragma unroll 1
-        for (int i = 0; i < n; ++i) {
-            const float a = aNext, s = sNext;
-            if (i + 1 < n) {
-                aNext = aPlane[(i + 1) * n + j];
-                sNext = dS[(i + 1) * n + j];
+        for (int i0 = 0; i0 < n; i0 += chunk) {
+            const int cnt = min(chunk, n - i0);
+            __syncthreads(); // the previous chunk (or phase 1's buffers) is no longer read
+            for (int e = threadIdx.x; e < cnt * n; e += blockDim.x) {
+                aRowsS[e] = aPlane[i0 * n + e];
+                sRowsS[e] = dS[i0 * n + e];
             }
-            const float4* o4 = reinterpret_cast<const float4*>(dos + i * ldc + c0);
-            const float4* q4 = reinterpret_cast<const float4*>(qs + i * ldc + c0);
+            __syncthreads();
+            if (!active) continue;
+#pragma unroll 1
+            for (int r = 0; r < cnt; ++r) {
+                const float a = aRowsS[r * n + j], s = sRowsS[r * n + j];
+                const float4* o4 = reinterpret_cast<const float4*>(dos + (i0 + r) * ldc + c0);
+                const float4* q4 = reinterpret_cast<const float4*>(qs + (i0 + r) * ldc + c0);
 #pragma unroll
-            for (int k = 0; k < GPSA_CHANNELS; k += 4) {
-                const float4 o = o4[k >> 2], q = q4[k >> 2];
-                accV[k] += a * o.x;
-                accV[k + 1] += a * o.y;
-                accV[k + 2] += a * o.z;
-                accV[k + 3] += a * o.w;
-                accK[k] += s * q.x;
-                accK[k + 1] += s * q.y;
-                accK[k + 2] += s * q.z;
-                accK[k + 3] += s * q.w;
+                for (int k = 0; k < GPSA_CHANNELS; k += 4) {
+                    const float4 o = o4[k >> 2], q = q4[k >> 2];
+                    accV[k] += a * o.x;
+                    accV[k + 1] += a * o.y;
+                    accV[k + 2] += a * o.z;
+                    accV[k + 3] += a * o.w;
+                    accK[k] += s * q.x;
+                    accK[k + 1] += s * q.y;
+                    accK[k + 2] += s * q.z;
+                    accK[k + 3] += s * q.w;
+                }
             }
         }
+        if (!active) continue;
         float* dvRow = dvB + (long long)j * dim + c0;
         float* dkRow = dkB + (long long)j * 2 * dim + c0;
         if (vec && c0 + GPSA_CHANNELS <= d) {
