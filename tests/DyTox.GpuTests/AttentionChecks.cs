@@ -22,9 +22,9 @@ internal static class AttentionChecks
 
     public static IEnumerable<CheckResult> Run(ICudaDriver driver)
     {
-        var gpsa = new GpsaV2();
+        var gpsa = new GpsaV3();
         foreach (var shape in GpsaShapes)
-            foreach (var result in Twice(() => GpsaCase.Run(driver, gpsa, 256, shape), $"gpsa v2 {shape}"))
+            foreach (var result in Twice(() => GpsaCase.Run(driver, gpsa, 256, shape), $"gpsa v3 {shape}"))
                 yield return result;
         var task = new TaskAttentionV2();
         foreach (var shape in TaskShapes)

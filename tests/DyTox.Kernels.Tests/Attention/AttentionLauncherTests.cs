@@ -32,8 +32,19 @@ public class AttentionLauncherTests
 
     [Test]
     public void GpsaSharedMemoryAtCifarFitsUnderTheStaticLimit() =>
-        // K and V padded (2·64·33) + 8 warps × (64 + 33) floats = 20,000 bytes: 11 blocks per SM by shared memory.
-        Assert.That(GpsaKernels.SharedBytes(64, 32, 256), Is.EqualTo((2 * 64 * 33 + 8 * 97) * 4));
+        // K and V padded (2·64·33) + 8 warps × 4 rows × (64 + 32) floats = 29,184 bytes: 7 blocks per SM by shared memory.
+        Assert.That(GpsaKernels.SharedBytes(64, 32, 256), Is.EqualTo((2 * 64 * 33 + 8 * 4 * 96) * 4));
+
+    [Test]
+    public void GpsaSharedMemoryCoversPhaseTwoRowsAndStaysAligned()
+    {
+        // d = 10: phase 2 rows of 16 channels exceed d+1 = 11; 2·9·16 = 288 floats, then 1 warp × 4 × (9 + 10).
+        Assert.That(GpsaKernels.SharedBytes(9, 10, 32), Is.EqualTo((2 * 9 * 16 + 4 * 19) * 4));
+        // d = 12, N = 9: 2·9·16 = 288 (multiple of 4); d = 32, N = 65: 2·65·33 = 4290 rounds up to 4292.
+        Assert.That(GpsaKernels.SharedBytes(65, 32, 64), Is.EqualTo((4292 + 2 * 4 * 97) * 4));
+        // ImageNet (N = 196, d = 64) at 256 threads fits the H200's 227 KB opt-in.
+        Assert.That(GpsaKernels.SharedBytes(196, 64, 256), Is.LessThanOrEqualTo(227 * 1024));
+    }
 
     [Test]
     public void ScratchSizesCoverThePartials()
@@ -56,6 +67,22 @@ public class AttentionLauncherTests
             Assert.Throws<ArgumentException>(() => k.Forward(P, P, P, P, P, P, P, 1, 1024, 1024, 4, 0.1f), "shared memory beyond the opt-in limit");
             Assert.Throws<ArgumentOutOfRangeException>(() => k.BlockThreads = 100);
         });
+    }
+
+    [Test]
+    public void GpsaBackwardRefusesBlocksAboveItsRegisterCap()
+    {
+        var driver = new RecordingDriver();
+        var k = new GpsaKernels(driver) { BlockThreads = 1024 };
+        k.Forward(P, P, P, P, P, P, P, 2, 9, 36, 3, 0.3f); // the forward is bounded for 1024 threads
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.Last.Block.X, Is.EqualTo(1024));
+            Assert.Throws<InvalidOperationException>(() => k.Backward(P, P, P, P, P, P, P, P, P, P, P, 2, 9, 36, 3, 0.3f, P));
+        });
+        k.BlockThreads = GpsaKernels.MaxBackwardThreads;
+        k.Backward(P, P, P, P, P, P, P, P, P, P, P, 2, 9, 36, 3, 0.3f, P);
+        Assert.That(driver.LaunchCount, Is.EqualTo(3));
     }
 
     [TestCase(1, 128, 64, 384, 12)]

@@ -16,10 +16,10 @@ internal interface IGpsaVersion
     long ScratchBytes(int batch, int n, int heads);
 }
 
-/// <summary>v2, the promoted kernels/gpsa_attention.cu through the production launcher.</summary>
-internal sealed class GpsaV2 : IGpsaVersion
+/// <summary>v3, the promoted kernels/gpsa_attention.cu through the production launcher.</summary>
+internal sealed class GpsaV3 : IGpsaVersion
 {
-    public string Name => "v2";
+    public string Name => "v3";
 
     private static GpsaKernels Kernels(ICudaDriver driver, int threads) => new(driver) { BlockThreads = threads };
 
@@ -38,6 +38,52 @@ internal sealed class GpsaV2 : IGpsaVersion
         Kernels(driver, threads).Backward(dOut, qk, v, pos, gates, content, attn, dqk, dv, dPos, dGates, batch, n, dim, heads, scale, scratch);
 
     public long ScratchBytes(int batch, int n, int heads) => GpsaKernels.BackwardScratchBytes(batch, n, heads);
+}
+
+/// <summary>
+/// v2, kernels/dev/gpsa_attention_v2.cu (warp per query row, one shared load per FMA operand), launched directly
+/// with its own shared-memory size; the positional kernels and the batch reduction are v2's copies.
+/// </summary>
+internal sealed unsafe class GpsaV2 : IGpsaVersion
+{
+    public const string Source = "gpsa_attention_v2.cu";
+    public string Name => "v2";
+
+    // K and V rows padded to d+1 words plus one row buffer (N + d + 1 floats) per warp.
+    public static int SharedBytes(int n, int headDim, int threads) => (2 * n * (headDim + 1) + threads / 32 * (n + headDim + 1)) * sizeof(float);
+
+    private static Dim3 Grid(long items, int perBlock) => new(checked((int)((items + perBlock - 1) / perBlock)));
+
+    public void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n)
+    {
+        void** args = stackalloc void*[] { &pos, &rel, &w, &b, &heads, &n };
+        driver.Launch(driver.GetFunction(Source, "gpsa_positional_forward_v2_f32"), Grid((long)heads * n, threads / 32), new Dim3(threads), 0, args);
+    }
+
+    public void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n)
+    {
+        void** args = stackalloc void*[] { &dW, &dB, &dPos, &pos, &rel, &heads, &n };
+        driver.Launch(driver.GetFunction(Source, "gpsa_positional_backward_v2_f32"), new Dim3(heads), new Dim3(threads), 0, args);
+    }
+
+    public void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
+                        int batch, int n, int dim, int heads, float scale)
+    {
+        void** args = stackalloc void*[] { &qk, &v, &pos, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
+        driver.Launch(driver.GetFunction(Source, "gpsa_forward_v2_f32"), new Dim3(batch * heads), new Dim3(threads), SharedBytes(n, dim / heads, threads), args);
+    }
+
+    public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
+                         ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch)
+    {
+        void** args = stackalloc void*[] { &dOut, &qk, &v, &pos, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
+        driver.Launch(driver.GetFunction(Source, "gpsa_backward_v2_f32"), new Dim3(batch * heads), new Dim3(threads), SharedBytes(n, dim / heads, threads), args);
+        void** reduce = stackalloc void*[] { &dPos, &dGates, &scratch, &gates, &batch, &n, &heads };
+        driver.Launch(driver.GetFunction(Source, "gpsa_backward_reduce_v2_f32"), Grid(Math.Max((long)heads * n * n, heads), threads), new Dim3(threads), 0, reduce);
+    }
+
+    // dS and dPos partials [B, H, N, N], gate partials [B, H] (the same layout as v3).
+    public long ScratchBytes(int batch, int n, int heads) => (2L * batch * heads * n * n + (long)batch * heads) * sizeof(float);
 }
 
 /// <summary>v1, the naive kernels/dev/gpsa_attention_v1.cu (one thread per row), launched directly.</summary>

@@ -4,14 +4,14 @@ namespace DyTox.Kernels.Tests.Compile;
 
 /// <summary>
 /// Reads the register budgets written beside each kernel: a "// budget: registers &lt;= N" comment line
-/// applies to the next extern "C" __global__ function in the file.
+/// applies to the next extern "C" __global__ function in the file (optionally __launch_bounds__(…)-qualified).
 /// </summary>
 public static partial class KernelBudgets
 {
     [GeneratedRegex(@"^\s*//\s*budget:\s*registers\s*<=\s*(\d+)")]
     private static partial Regex BudgetRegex();
 
-    [GeneratedRegex(@"extern\s+""C""\s+__global__\s+void\s+(\w+)\s*\(")]
+    [GeneratedRegex(@"extern\s+""C""\s+__global__\s+(?:__launch_bounds__\s*\([^)]*\)\s+)?void\s+(\w+)\s*\(")]
     private static partial Regex KernelRegex();
 
     /// <summary>Kernel name → register budget (null when a kernel has none).</summary>

@@ -10,8 +10,10 @@ namespace DyTox.Kernels.Runtime.Launchers;
 public sealed unsafe class GpsaKernels
 {
     public const string Source = "gpsa_attention.cu";
-    /// <summary>Threads per block of the fused forward/backward (8 warps: each warp owns query rows).</summary>
+    /// <summary>Threads per block of the fused forward/backward (8 warps: each warp owns groups of 4 query rows).</summary>
     public const int DefaultBlockThreads = 256;
+    /// <summary>Largest block of the fused backward: its __launch_bounds__(768) register cap (80) leaves no room for 1024 threads.</summary>
+    public const int MaxBackwardThreads = 768;
     private const int RowBlockThreads = 256;     // positional forward: 8 rows per block
     private const int ReduceThreads = 256;
     private const int PositionalBackwardThreads = 256;
@@ -25,7 +27,7 @@ public sealed unsafe class GpsaKernels
         _kernels = new KernelCache(driver, Source);
     }
 
-    /// <summary>Threads per block used by <see cref="Forward"/> and <see cref="Backward"/> (a multiple of 32, 32–1024).</summary>
+    /// <summary>Threads per block used by <see cref="Forward"/> and <see cref="Backward"/> (a multiple of 32, 32–1024; the backward at most <see cref="MaxBackwardThreads"/>).</summary>
     public int BlockThreads
     {
         get;
@@ -34,9 +36,22 @@ public sealed unsafe class GpsaKernels
             : throw new ArgumentOutOfRangeException(nameof(BlockThreads), value, "BlockThreads must be a multiple of 32 between 32 and 1024.");
     } = DefaultBlockThreads;
 
-    /// <summary>Dynamic shared memory of the fused kernels: K and V rows padded to d+1 words plus one row buffer per warp.</summary>
-    public static int SharedBytes(int n, int headDim, int threads) =>
-        checked((2 * n * (headDim + 1) + threads / 32 * (n + headDim + 1)) * sizeof(float));
+    /// <summary>Query rows each warp of the fused kernels processes at once (GPSA_ROWS in gpsa_attention.cu).</summary>
+    public const int RowsPerWarp = 4;
+    private const int PhaseTwoChannels = 8;      // GPSA_CHANNELS: Q/dO rows of the backward's phase 2 padded to a multiple
+
+    /// <summary>
+    /// Dynamic shared memory of the fused kernels: the block region (K and V with rows padded to d+1 words, reused by
+    /// the backward for Q and dO with rows padded to a multiple of 8 channels), rounded to 16 bytes, plus per warp
+    /// its 4 rows of Q (or dO) channel-major and their 4 rows of scores/probabilities key-major: 4·(N + d) floats.
+    /// </summary>
+    public static int SharedBytes(int n, int headDim, int threads)
+    {
+        var row = Math.Max(headDim + 1, RoundUp(headDim, PhaseTwoChannels));
+        return checked((RoundUp(2 * n * row, 4) + threads / 32 * RowsPerWarp * (n + headDim)) * sizeof(float));
+    }
+
+    private static int RoundUp(int x, int m) => checked((x + m - 1) / m * m);
 
     /// <summary>posAttn [H, N, N] = softmax_j(w[h]·rel[i, j] + b[h]); rel [N, N, 3], w [H, 3], b [H].</summary>
     public void Positional(ulong rel, ulong w, ulong b, ulong posAttn, int heads, int n)
@@ -89,6 +104,9 @@ public sealed unsafe class GpsaKernels
         ShapeChecks.Pointer(dqk, nameof(dqk)); ShapeChecks.Pointer(dv, nameof(dv));
         ShapeChecks.Pointer(dPos, nameof(dPos)); ShapeChecks.Pointer(dGates, nameof(dGates)); ShapeChecks.Pointer(scratch, nameof(scratch));
         var shared = CheckShape(batch, n, dim, heads, scale);
+        if (BlockThreads > MaxBackwardThreads)
+            throw new InvalidOperationException(
+                $"GPSA backward runs at most {MaxBackwardThreads} threads per block (its register cap); BlockThreads is {BlockThreads}.");
         void** args = stackalloc void*[] { &dOut, &qk, &v, &posAttn, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
         _driver.Launch(_kernels["gpsa_backward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
 

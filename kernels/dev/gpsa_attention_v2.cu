@@ -1,0 +1,323 @@
+// dev/gpsa_attention_v2.cu: version 2 of the GPSA attention kernels (llm.c dev/cuda style), promoted before v3.
+// Kept as a validated reference and timing baseline; the promoted kernels/gpsa_attention.cu is v3.
+// Shared memory: (2·N·(d+1) + warps·(N + d + 1))·4 bytes (GpsaV2Dev.SharedBytes in the tests).
+//
+// Layouts (IBackend.GpsaForward/GpsaBackward): qk [B, N, 2D] with Q in channels [0, D) and K in [D, 2D),
+// head h owning [h·d, (h+1)·d); v, output [B, N, D]; posAttn [H, N, N]; gates [H];
+// content, attn [B, H, N, N]; rel [N, N, 3], w [H, 3], b [H].
+//
+// Forward, one block per (b, h): K (rows padded to d+1 words, so lanes reading different keys hit
+// different banks) and V of the head are staged in dynamic shared memory; then one warp per query row:
+//   s_j = scale·q·k_j, content = softmax(s) (warp max/sum), mix = (1−σ)·content + σ·pos,
+//   attn = mix / Σ mix, out_i = attn_i·V written straight into [B, N, D].
+// Only K, V and one row buffer per warp live in shared memory (not the N×N tile), so N = 196 (ImageNet)
+// and N = 256 fit: (2·N·(d+1) + warps·(N + d + 1))·4 bytes.
+//
+// Backward, one block per (b, h), no atomics:
+//   phase 1 (warp per row i): dA = dO_i·Vᵀ; dmix = (dA − Σ dA∘attn) / Σ mix (the renormalisation,
+//   modelled exactly); dPos partial = σ·dmix; gate partial += Σ dmix∘(pos − content);
+//   dc = (1−σ)·dmix; dS = content∘(dc − Σ dc∘content); dQ_i = scale·dS·K. dS goes to scratch.
+//   phase 2 (thread per (j, c), after the block barrier, Q and dO restaged into the shared space of K/V):
+//   dV_j = Σ_i attn_ij·dO_i, dK_j = scale·Σ_i dS_ij·Q_i (rows summed in increasing i).
+// dPosAttn and dGates are reduced over the batch by gpsa_backward_reduce_v2_f32 in increasing b.
+// Every sum runs in a fixed order for a given block size, so results are bitwise reproducible.
+#include "common.cuh"
+
+__device__ __forceinline__ float gpsa_v2_neg_inf() {
+    return __int_as_float(0xff800000);
+}
+
+__device__ __forceinline__ float gpsa_v2_sigmoid(float g) {
+    return 1.0f / (1.0f + expf(-g));
+}
+
+// True when every row start of a strided [rows, ld] view at p is 16-byte aligned and d is a multiple of 4.
+__device__ __forceinline__ bool gpsa_v2_vec4_ok(const float* p, int ld, int d) {
+    return ((d & 3) == 0) && ((ld & 3) == 0) && ((reinterpret_cast<unsigned long long>(p) & 15ull) == 0ull);
+}
+
+// Copies rows [n, d] of a strided global view (row stride ld) into shared memory with row stride sld,
+// with 16-byte global loads where aligned, scalar loads otherwise. All threads of the block take part.
+__device__ __forceinline__ void gpsa_v2_stage_rows(float* dst, int sld, const float* src, int ld, int n, int d) {
+    if (gpsa_v2_vec4_ok(src, ld, d)) {
+        const int quads = d >> 2;
+        for (int e = threadIdx.x; e < n * quads; e += blockDim.x) {
+            const int r = e / quads, c = (e - r * quads) << 2;
+            const float4 x = *reinterpret_cast<const float4*>(src + (long long)r * ld + c);
+            float* o = dst + r * sld + c;
+            o[0] = x.x;
+            o[1] = x.y;
+            o[2] = x.z;
+            o[3] = x.w;
+        }
+    } else {
+        for (int e = threadIdx.x; e < n * d; e += blockDim.x) {
+            const int r = e / d, c = e - r * d;
+            dst[r * sld + c] = src[(long long)r * ld + c];
+        }
+    }
+}
+
+// posAttn[h, i, ·] = softmax_j(w[h]·rel[i, j] + b[h]); one warp per (h, i) row.
+// budget: registers <= 40
+extern "C" __global__ void gpsa_positional_forward_v2_f32(float* pos, const float* rel, const float* w, const float* bias,
+                                                       int heads, int n) {
+    const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    const int lane = threadIdx.x & 31;
+    if (row >= heads * n) return; // uniform per warp
+    const int h = row / n, i = row - h * n;
+    const float w0 = w[h * 3], w1 = w[h * 3 + 1], w2 = w[h * 3 + 2], bh = bias[h];
+    const float* r = rel + (long long)i * n * 3;
+    float* p = pos + (long long)row * n;
+    float m = gpsa_v2_neg_inf();
+    for (int j = lane; j < n; j += 32) {
+        const float s = w0 * r[j * 3] + w1 * r[j * 3 + 1] + w2 * r[j * 3 + 2] + bh;
+        p[j] = s;
+        m = fmaxf(m, s);
+    }
+    m = warp_max(m);
+    float sum = 0.0f;
+    for (int j = lane; j < n; j += 32) {
+        const float e = expf(p[j] - m);
+        p[j] = e;
+        sum += e;
+    }
+    sum = warp_sum(sum);
+    const float inv = 1.0f / sum;
+    for (int j = lane; j < n; j += 32) p[j] *= inv;
+}
+
+// dw[h, f] = Σ_ij ds_ij·rel[i, j, f], db[h] = Σ_ij ds_ij with ds = pos∘(dpos − rowsum(dpos∘pos));
+// one block per head, warps over rows, block reduction in warp order (deterministic).
+// budget: registers <= 48
+extern "C" __global__ void gpsa_positional_backward_v2_f32(float* dw, float* db, const float* dpos, const float* pos,
+                                                        const float* rel, int heads, int n) {
+    __shared__ float scratch[32];
+    const int h = blockIdx.x;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, ab = 0.0f;
+    if (h < heads) {
+        for (int i = warp; i < n; i += warps) {
+            const float* p = pos + ((long long)h * n + i) * n;
+            const float* g = dpos + ((long long)h * n + i) * n;
+            const float* r = rel + (long long)i * n * 3;
+            float dot = 0.0f;
+            for (int j = lane; j < n; j += 32) dot += g[j] * p[j];
+            dot = warp_sum(dot);
+            for (int j = lane; j < n; j += 32) {
+                const float ds = p[j] * (g[j] - dot);
+                a0 += ds * r[j * 3];
+                a1 += ds * r[j * 3 + 1];
+                a2 += ds * r[j * 3 + 2];
+                ab += ds;
+            }
+        }
+    }
+    a0 = block_sum(a0, scratch);
+    a1 = block_sum(a1, scratch);
+    a2 = block_sum(a2, scratch);
+    ab = block_sum(ab, scratch);
+    if (threadIdx.x == 0 && h < heads) {
+        dw[h * 3] = a0;
+        dw[h * 3 + 1] = a1;
+        dw[h * 3 + 2] = a2;
+        db[h] = ab;
+    }
+}
+
+// Forward; grid = B·H, block = a multiple of 32; dynamic shared = (2·N·(d+1) + warps·(N + d + 1))·4 bytes.
+// budget: registers <= 64
+extern "C" __global__ void gpsa_forward_v2_f32(const float* qk, const float* v, const float* pos, const float* gates,
+                                            float* content, float* attn, float* out,
+                                            int batch, int n, int dim, int heads, float scale) {
+    DYTOX_DYNAMIC_SHARED(float, smem);
+    const int d = dim / heads, dp = d + 1;
+    const int b = blockIdx.x / heads, h = blockIdx.x - (blockIdx.x / heads) * heads;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    float* ks = smem;                       // [n, d+1]
+    float* vs = ks + n * dp;                // [n, d+1]
+    float* rowbuf = vs + n * dp + warp * (n + dp);
+    float* prow = rowbuf;                   // [n] scores, then attn of the warp's row
+    float* qrow = rowbuf + n;               // [d] the warp's query row, pre-scaled
+    if (b >= batch) return;                 // uniform per block
+
+    const float* qkB = qk + (long long)b * n * 2 * dim;
+    gpsa_v2_stage_rows(ks, dp, qkB + dim + h * d, 2 * dim, n, d);
+    gpsa_v2_stage_rows(vs, dp, v + (long long)b * n * dim + h * d, dim, n, d);
+    __syncthreads();
+
+    const float sigma = gpsa_v2_sigmoid(gates[h]), keep = 1.0f - sigma;
+    const long long plane = ((long long)b * heads + h) * n * n;
+    for (int i = warp; i < n; i += warps) {
+        const float* q = qkB + (long long)i * 2 * dim + h * d;
+        for (int c = lane; c < d; c += 32) qrow[c] = q[c] * scale;
+        __syncwarp();
+        float m = gpsa_v2_neg_inf();
+        for (int j = lane; j < n; j += 32) {
+            const float* k = ks + j * dp;
+            float s = 0.0f;
+            for (int c = 0; c < d; ++c) s += qrow[c] * k[c];
+            prow[j] = s;
+            m = fmaxf(m, s);
+        }
+        m = warp_max(m);
+        float sum = 0.0f;
+        for (int j = lane; j < n; j += 32) {
+            const float e = expf(prow[j] - m);
+            prow[j] = e;
+            sum += e;
+        }
+        sum = warp_sum(sum);
+        const float inv = 1.0f / sum;
+        const float* p = pos + ((long long)h * n + i) * n;
+        float* crow = content + plane + (long long)i * n;
+        float mixSum = 0.0f;
+        for (int j = lane; j < n; j += 32) {
+            const float c = prow[j] * inv;
+            crow[j] = c;
+            const float mix = fmaf(sigma, p[j], keep * c);
+            prow[j] = mix;
+            mixSum += mix;
+        }
+        mixSum = warp_sum(mixSum);
+        float* arow = attn + plane + (long long)i * n;
+        for (int j = lane; j < n; j += 32) {
+            const float a = prow[j] / mixSum;
+            prow[j] = a;
+            arow[j] = a;
+        }
+        __syncwarp();
+        float* o = out + ((long long)b * n + i) * dim + h * d;
+        for (int c = lane; c < d; c += 32) {
+            float acc = 0.0f;
+            for (int j = 0; j < n; ++j) acc += prow[j] * vs[j * dp + c];
+            o[c] = acc;
+        }
+        __syncwarp(); // the next row overwrites qrow/prow
+    }
+}
+
+// Backward; grid = B·H, same block and dynamic shared size as the forward. scratch holds
+// dS [B, H, N, N], then dPos partials [B, H, N, N], then gate partials [B, H].
+// 80 registers at 256 threads: 3 blocks per SM by registers, more than shared memory allows at N = 196.
+// budget: registers <= 96
+extern "C" __global__ void gpsa_backward_v2_f32(const float* dout, const float* qk, const float* v, const float* pos,
+                                             const float* gates, const float* content, const float* attn,
+                                             float* dqk, float* dv, float* scratch,
+                                             int batch, int n, int dim, int heads, float scale) {
+    DYTOX_DYNAMIC_SHARED(float, smem);
+    __shared__ float reduce[32];
+    const int d = dim / heads, dp = d + 1;
+    const int b = blockIdx.x / heads, h = blockIdx.x - (blockIdx.x / heads) * heads;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    float* ks = smem;                       // [n, d+1]: K (phase 1), then Q (phase 2)
+    float* vs = ks + n * dp;                // [n, d+1]: V (phase 1), then dO (phase 2)
+    float* rowbuf = vs + n * dp + warp * (n + dp);
+    float* grow = rowbuf;                   // [n] dA, then dc, then dS of the warp's row
+    float* dorow = rowbuf + n;              // [d] the warp's dO row
+    if (b >= batch) return;                 // uniform per block
+
+    const long long plane = ((long long)b * heads + h) * n * n;
+    const long long planes = (long long)batch * heads * n * n;
+    float* dS = scratch + plane;
+    float* dPosPart = scratch + planes + plane;
+    float* gatePart = scratch + 2 * planes;
+    const float* qkB = qk + (long long)b * n * 2 * dim;
+    const float* doB = dout + (long long)b * n * dim + h * d;
+    float* dqkB = dqk + (long long)b * n * 2 * dim;
+
+    gpsa_v2_stage_rows(ks, dp, qkB + dim + h * d, 2 * dim, n, d);
+    gpsa_v2_stage_rows(vs, dp, v + (long long)b * n * dim + h * d, dim, n, d);
+    __syncthreads();
+
+    const float sigma = gpsa_v2_sigmoid(gates[h]), keep = 1.0f - sigma;
+    float gateAcc = 0.0f;
+    for (int i = warp; i < n; i += warps) {
+        for (int c = lane; c < d; c += 32) dorow[c] = doB[(long long)i * dim + c];
+        __syncwarp();
+        const float* a = attn + plane + (long long)i * n;
+        const float* cr = content + plane + (long long)i * n;
+        const float* p = pos + ((long long)h * n + i) * n;
+        float dot = 0.0f, mixSum = 0.0f;
+        for (int j = lane; j < n; j += 32) {
+            const float* vj = vs + j * dp;
+            float g = 0.0f;
+            for (int c = 0; c < d; ++c) g += dorow[c] * vj[c];
+            grow[j] = g;
+            dot += g * a[j];
+            mixSum += fmaf(sigma, p[j], keep * cr[j]);
+        }
+        dot = warp_sum(dot);
+        mixSum = warp_sum(mixSum);
+        float* dpp = dPosPart + (long long)i * n;
+        float cdot = 0.0f;
+        for (int j = lane; j < n; j += 32) {
+            const float dm = (grow[j] - dot) / mixSum;
+            const float c = cr[j];
+            dpp[j] = sigma * dm;
+            gateAcc = fmaf(dm, p[j] - c, gateAcc);
+            const float dc = keep * dm;
+            grow[j] = dc;
+            cdot = fmaf(dc, c, cdot);
+        }
+        cdot = warp_sum(cdot);
+        float* dsr = dS + (long long)i * n;
+        for (int j = lane; j < n; j += 32) {
+            const float s = cr[j] * (grow[j] - cdot);
+            grow[j] = s;
+            dsr[j] = s;
+        }
+        __syncwarp();
+        float* dq = dqkB + (long long)i * 2 * dim + h * d;
+        for (int c = lane; c < d; c += 32) {
+            float acc = 0.0f;
+            for (int j = 0; j < n; ++j) acc += grow[j] * ks[j * dp + c];
+            dq[c] = scale * acc;
+        }
+        __syncwarp(); // the next row overwrites dorow/grow
+    }
+    gateAcc = block_sum(gateAcc, reduce); // includes the barriers that end phase 1
+    if (threadIdx.x == 0) gatePart[(long long)b * heads + h] = gateAcc;
+
+    // Phase 2: Q and dO of the head replace K and V in shared memory.
+    gpsa_v2_stage_rows(ks, dp, qkB + h * d, 2 * dim, n, d);
+    gpsa_v2_stage_rows(vs, dp, doB, dim, n, d);
+    __syncthreads();
+    const float* aPlane = attn + plane;
+    float* dvB = dv + (long long)b * n * dim + h * d;
+    float* dkB = dqkB + dim + h * d;
+    for (int e = threadIdx.x; e < n * d; e += blockDim.x) {
+        const int j = e / d, c = e - j * d;
+        float accV = 0.0f, accK = 0.0f;
+        for (int i = 0; i < n; ++i) {
+            accV += aPlane[(long long)i * n + j] * vs[i * dp + c];
+            accK += dS[(long long)i * n + j] * ks[i * dp + c];
+        }
+        dvB[(long long)j * dim + c] = accV;
+        dkB[(long long)j * 2 * dim + c] = scale * accK;
+    }
+}
+
+// dPos[h, i, j] = Σ_b partial[b, h, i, j] and dGates[h] = σ'(g_h)·Σ_b gatePartial[b, h], b increasing.
+// Grid-stride over H·N·N elements; scratch as written by gpsa_backward_v2_f32.
+// budget: registers <= 32
+extern "C" __global__ void gpsa_backward_reduce_v2_f32(float* dpos, float* dgates, const float* scratch, const float* gates,
+                                                    int batch, int n, int heads) {
+    const long long perHead = (long long)n * n, plane = heads * perHead;
+    const long long planes = (long long)batch * plane;
+    const float* part = scratch + planes;
+    const float* gatePart = scratch + 2 * planes;
+    const long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < plane; e += stride) {
+        float acc = 0.0f;
+        for (int b = 0; b < batch; ++b) acc += part[(long long)b * plane + e];
+        dpos[e] = acc;
+    }
+    const long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t < heads) {
+        float acc = 0.0f;
+        for (int b = 0; b < batch; ++b) acc += gatePart[(long long)b * heads + t];
+        const float sigma = gpsa_v2_sigmoid(gates[t]);
+        dgates[t] = sigma * (1.0f - sigma) * acc;
+    }
+}
