@@ -41,7 +41,7 @@ internal sealed class GpsaV3 : IGpsaVersion
 }
 
 /// <summary>
-/// v2, kernels/dev/gpsa_attention_v2.cu (warp per query row, one shared load per FMA operand), launched directly
+/// v2, kernels/gpsa_attention_v2.cu (embedded: its backward serves N > 128 in production) (warp per query row, one shared load per FMA operand), launched directly
 /// with its own shared-memory size; the positional kernels and the batch reduction are v2's copies.
 /// </summary>
 internal sealed unsafe class GpsaV2 : IGpsaVersion
@@ -50,7 +50,7 @@ internal sealed unsafe class GpsaV2 : IGpsaVersion
     public string Name => "v2";
 
     // K and V rows padded to d+1 words plus one row buffer (N + d + 1 floats) per warp.
-    public static int SharedBytes(int n, int headDim, int threads) => (2 * n * (headDim + 1) + threads / 32 * (n + headDim + 1)) * sizeof(float);
+    public static int SharedBytes(int n, int headDim, int threads) => GpsaKernels.LongSequenceBackwardSharedBytes(n, headDim, threads);
 
     private static Dim3 Grid(long items, int perBlock) => new(checked((int)((items + perBlock - 1) / perBlock)));
 

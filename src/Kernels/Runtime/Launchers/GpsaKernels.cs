@@ -18,13 +18,26 @@ public sealed unsafe class GpsaKernels
     private const int ReduceThreads = 256;
     private const int PositionalBackwardThreads = 256;
 
+    /// <summary>
+    /// Sequences longer than this run the backward of v2 (kernels/gpsa_attention_v2.cu). Measured on the H200 at
+    /// B=128, D=384, H=12: v3's register-tiled backward is 1.49× faster than v2 at N=64 but 0.80× at N=196 (its
+    /// larger shared footprint fits 2 blocks per SM instead of 3), so each sequence length gets the faster one.
+    /// Both read the same inputs and write the same scratch layout; the batch reduction is shared.
+    /// </summary>
+    public const int LongSequenceThreshold = 128;
+
+    /// <summary>The source holding the long-sequence backward (v2).</summary>
+    public const string LongSequenceSource = "gpsa_attention_v2.cu";
+
     private readonly ICudaDriver _driver;
     private readonly KernelCache _kernels;
+    private readonly KernelCache _longKernels;
 
     public GpsaKernels(ICudaDriver driver)
     {
         _driver = driver ?? throw new ArgumentNullException(nameof(driver));
         _kernels = new KernelCache(driver, Source);
+        _longKernels = new KernelCache(driver, LongSequenceSource);
     }
 
     /// <summary>Threads per block used by <see cref="Forward"/> and <see cref="Backward"/> (a multiple of 32, 32–1024; the backward at most <see cref="MaxBackwardThreads"/>).</summary>
@@ -50,6 +63,11 @@ public sealed unsafe class GpsaKernels
         var row = Math.Max(headDim + 1, RoundUp(headDim, PhaseTwoChannels));
         return checked((RoundUp(2 * n * row, 4) + threads / 32 * RowsPerWarp * (n + headDim)) * sizeof(float));
     }
+
+    /// <summary>Dynamic shared memory of the long-sequence (v2) backward: K and V rows padded to d+1 words plus one
+    /// row buffer (N + d + 1 floats) per warp.</summary>
+    public static int LongSequenceBackwardSharedBytes(int n, int headDim, int threads) =>
+        checked((2 * n * (headDim + 1) + threads / 32 * (n + headDim + 1)) * sizeof(float));
 
     private static int RoundUp(int x, int m) => checked((x + m - 1) / m * m);
 
@@ -108,7 +126,11 @@ public sealed unsafe class GpsaKernels
             throw new InvalidOperationException(
                 $"GPSA backward runs at most {MaxBackwardThreads} threads per block (its register cap); BlockThreads is {BlockThreads}.");
         void** args = stackalloc void*[] { &dOut, &qk, &v, &posAttn, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
-        _driver.Launch(_kernels["gpsa_backward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
+        if (n > LongSequenceThreshold)
+            _driver.Launch(_longKernels["gpsa_backward_v2_f32"], new Dim3(batch * heads), new Dim3(BlockThreads),
+                           LongSequenceBackwardSharedBytes(n, dim / heads, BlockThreads), args);
+        else
+            _driver.Launch(_kernels["gpsa_backward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
 
         void** reduceArgs = stackalloc void*[] { &dPos, &dGates, &scratch, &gates, &batch, &n, &heads };
         var plane = (long)heads * n * n;

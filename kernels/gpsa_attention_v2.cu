@@ -1,6 +1,8 @@
-// dev/gpsa_attention_v2.cu: version 2 of the GPSA attention kernels (llm.c dev/cuda style), promoted before v3.
-// Kept as a validated reference and timing baseline; the promoted kernels/gpsa_attention.cu is v3.
-// Shared memory: (2·N·(d+1) + warps·(N + d + 1))·4 bytes (GpsaV2Dev.SharedBytes in the tests).
+// gpsa_attention_v2.cu: version 2 of the GPSA attention kernels (llm.c dev/cuda style), promoted before v3.
+// Embedded because production uses its backward for N > 128 (GpsaKernels.LongSequenceThreshold): on the H200,
+// v3 (kernels/gpsa_attention.cu) is 1.49× faster at N=64 but its backward is 0.80× of this one at N=196. The rest
+// of the file is the validated v2 reference and timing baseline.
+// Shared memory: (2·N·(d+1) + warps·(N + d + 1))·4 bytes (GpsaKernels.LongSequenceBackwardSharedBytes).
 //
 // Layouts (IBackend.GpsaForward/GpsaBackward): qk [B, N, 2D] with Q in channels [0, D) and K in [D, 2D),
 // head h owning [h·d, (h+1)·d); v, output [B, N, D]; posAttn [H, N, N]; gates [H];
