@@ -34,6 +34,7 @@ public sealed class ContinualTrainer : IDisposable
     private readonly TrainerCheckpoint? checkpoint;
     private DyToxModel model;
     private DyToxModel? teacher;
+    private double lastTrainLoss, lastLearningRate; // of the latest epoch, for the log line of a final evaluation
 
     public ContinualTrainer(TrainerSettings settings, ClassIncrementalScenario scenario, IBackend backend, DType dtype,
                             AugmentationPipeline trainTransform, AugmentationPipeline testTransform, ITrainingObserver? observer = null)
@@ -191,7 +192,6 @@ public sealed class ContinualTrainer : IDisposable
         return (mean, lr);
     }
 
-    private double lastTrainLoss, lastLearningRate;
 
     private double TrainStep(int t, TrainerPhase phase, LabeledSubset set, int[] batch, int epoch, int position,
                              Optimizer optimizer, AdaptiveSam? sam, Rng mixRng)
