@@ -57,8 +57,8 @@ internal static unsafe class ManagedGemm
     {
         switch (ActiveIsa)
         {
-            case ManagedGemmIsa.Avx512: GemmDriver<float, Avx512SgemmKernel>.Run(p, Dop); break;
-            case ManagedGemmIsa.Vector256: GemmDriver<float, Vector256SgemmKernel>.Run(p, Dop); break;
+            case ManagedGemmIsa.Avx512: GemmDriver<float, Avx512GemmKernel<float>>.Run(p, Dop); break;
+            case ManagedGemmIsa.Vector256: GemmDriver<float, Vector256GemmKernel<float>>.Run(p, Dop); break;
             default: GemmDriver<float, ScalarGemmKernel<float>>.Run(p, Dop); break;
         }
     }
@@ -67,8 +67,8 @@ internal static unsafe class ManagedGemm
     {
         switch (ActiveIsa)
         {
-            case ManagedGemmIsa.Avx512: GemmDriver<double, Avx512DgemmKernel>.Run(p, Dop); break;
-            case ManagedGemmIsa.Vector256: GemmDriver<double, Vector256DgemmKernel>.Run(p, Dop); break;
+            case ManagedGemmIsa.Avx512: GemmDriver<double, Avx512GemmKernel<double>>.Run(p, Dop); break;
+            case ManagedGemmIsa.Vector256: GemmDriver<double, Vector256GemmKernel<double>>.Run(p, Dop); break;
             default: GemmDriver<double, ScalarGemmKernel<double>>.Run(p, Dop); break;
         }
     }
@@ -77,8 +77,8 @@ internal static unsafe class ManagedGemm
     {
         switch (ActiveIsa)
         {
-            case ManagedGemmIsa.Avx512: Batched<float, Avx512SgemmKernel>(p, strideA, strideB, strideC, batch); break;
-            case ManagedGemmIsa.Vector256: Batched<float, Vector256SgemmKernel>(p, strideA, strideB, strideC, batch); break;
+            case ManagedGemmIsa.Avx512: Batched<float, Avx512GemmKernel<float>>(p, strideA, strideB, strideC, batch); break;
+            case ManagedGemmIsa.Vector256: Batched<float, Vector256GemmKernel<float>>(p, strideA, strideB, strideC, batch); break;
             default: Batched<float, ScalarGemmKernel<float>>(p, strideA, strideB, strideC, batch); break;
         }
     }
@@ -87,8 +87,8 @@ internal static unsafe class ManagedGemm
     {
         switch (ActiveIsa)
         {
-            case ManagedGemmIsa.Avx512: Batched<double, Avx512DgemmKernel>(p, strideA, strideB, strideC, batch); break;
-            case ManagedGemmIsa.Vector256: Batched<double, Vector256DgemmKernel>(p, strideA, strideB, strideC, batch); break;
+            case ManagedGemmIsa.Avx512: Batched<double, Avx512GemmKernel<double>>(p, strideA, strideB, strideC, batch); break;
+            case ManagedGemmIsa.Vector256: Batched<double, Vector256GemmKernel<double>>(p, strideA, strideB, strideC, batch); break;
             default: Batched<double, ScalarGemmKernel<double>>(p, strideA, strideB, strideC, batch); break;
         }
     }
