@@ -60,72 +60,7 @@ __device__ __forceinline__ void gpsa_v2_stage_rows(float* dst, int sld, const fl
     }
 }
 
-// posAttn[h, i, ·] = softmax_j(w[h]·rel[i, j] + b[h]); one warp per (h, i) row.
-// budget: registers <= 40
-extern "C" __global__ void gpsa_positional_forward_v2_f32(float* pos, const float* rel, const float* w, const float* bias,
-                                                       int heads, int n) {
-    const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    const int lane = threadIdx.x & 31;
-    if (row >= heads * n) return; // uniform per warp
-    const int h = row / n, i = row - h * n;
-    const float w0 = w[h * 3], w1 = w[h * 3 + 1], w2 = w[h * 3 + 2], bh = bias[h];
-    const float* r = rel + (long long)i * n * 3;
-    float* p = pos + (long long)row * n;
-    float m = gpsa_v2_neg_inf();
-    for (int j = lane; j < n; j += 32) {
-        const float s = w0 * r[j * 3] + w1 * r[j * 3 + 1] + w2 * r[j * 3 + 2] + bh;
-        p[j] = s;
-        m = fmaxf(m, s);
-    }
-    m = warp_max(m);
-    float sum = 0.0f;
-    for (int j = lane; j < n; j += 32) {
-        const float e = expf(p[j] - m);
-        p[j] = e;
-        sum += e;
-    }
-    sum = warp_sum(sum);
-    const float inv = 1.0f / sum;
-    for (int j = lane; j < n; j += 32) p[j] *= inv;
-}
-
-// dw[h, f] = Σ_ij ds_ij·rel[i, j, f], db[h] = Σ_ij ds_ij with ds = pos∘(dpos − rowsum(dpos∘pos));
-// one block per head, warps over rows, block reduction in warp order (deterministic).
-// budget: registers <= 48
-extern "C" __global__ void gpsa_positional_backward_v2_f32(float* dw, float* db, const float* dpos, const float* pos,
-                                                        const float* rel, int heads, int n) {
-    __shared__ float scratch[32];
-    const int h = blockIdx.x;
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, ab = 0.0f;
-    if (h < heads) {
-        for (int i = warp; i < n; i += warps) {
-            const float* p = pos + ((long long)h * n + i) * n;
-            const float* g = dpos + ((long long)h * n + i) * n;
-            const float* r = rel + (long long)i * n * 3;
-            float dot = 0.0f;
-            for (int j = lane; j < n; j += 32) dot += g[j] * p[j];
-            dot = warp_sum(dot);
-            for (int j = lane; j < n; j += 32) {
-                const float ds = p[j] * (g[j] - dot);
-                a0 += ds * r[j * 3];
-                a1 += ds * r[j * 3 + 1];
-                a2 += ds * r[j * 3 + 2];
-                ab += ds;
-            }
-        }
-    }
-    a0 = block_sum(a0, scratch);
-    a1 = block_sum(a1, scratch);
-    a2 = block_sum(a2, scratch);
-    ab = block_sum(ab, scratch);
-    if (threadIdx.x == 0 && h < heads) {
-        dw[h * 3] = a0;
-        dw[h * 3 + 1] = a1;
-        dw[h * 3 + 2] = a2;
-        db[h] = ab;
-    }
-}
+// The positional softmax kernels and the batch reduction are shared with v3 (kernels/gpsa_attention.cu).
 
 // Forward; grid = B·H, block = a multiple of 32; dynamic shared = (2·N·(d+1) + warps·(N + d + 1))·4 bytes.
 // budget: registers <= 64
@@ -297,29 +232,5 @@ extern "C" __global__ void gpsa_backward_v2_f32(const float* dout, const float* 
         }
         dvB[(long long)j * dim + c] = accV;
         dkB[(long long)j * 2 * dim + c] = scale * accK;
-    }
-}
-
-// dPos[h, i, j] = Σ_b partial[b, h, i, j] and dGates[h] = σ'(g_h)·Σ_b gatePartial[b, h], b increasing.
-// Grid-stride over H·N·N elements; scratch as written by gpsa_backward_v2_f32.
-// budget: registers <= 32
-extern "C" __global__ void gpsa_backward_reduce_v2_f32(float* dpos, float* dgates, const float* scratch, const float* gates,
-                                                    int batch, int n, int heads) {
-    const long long perHead = (long long)n * n, plane = heads * perHead;
-    const long long planes = (long long)batch * plane;
-    const float* part = scratch + planes;
-    const float* gatePart = scratch + 2 * planes;
-    const long long stride = (long long)gridDim.x * blockDim.x;
-    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < plane; e += stride) {
-        float acc = 0.0f;
-        for (int b = 0; b < batch; ++b) acc += part[(long long)b * plane + e];
-        dpos[e] = acc;
-    }
-    const long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (t < heads) {
-        float acc = 0.0f;
-        for (int b = 0; b < batch; ++b) acc += gatePart[(long long)b * heads + t];
-        const float sigma = gpsa_v2_sigmoid(gates[t]);
-        dgates[t] = sigma * (1.0f - sigma) * acc;
     }
 }

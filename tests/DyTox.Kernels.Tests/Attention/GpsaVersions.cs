@@ -56,14 +56,15 @@ internal sealed unsafe class GpsaV2 : IGpsaVersion
 
     public void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n)
     {
+        // v2 shares v3's positional kernels (kernels/gpsa_attention.cu), launched here at the tested block size.
         void** args = stackalloc void*[] { &pos, &rel, &w, &b, &heads, &n };
-        driver.Launch(driver.GetFunction(Source, "gpsa_positional_forward_v2_f32"), Grid((long)heads * n, threads / 32), new Dim3(threads), 0, args);
+        driver.Launch(driver.GetFunction(GpsaKernels.Source, "gpsa_positional_forward_f32"), Grid((long)heads * n, threads / 32), new Dim3(threads), 0, args);
     }
 
     public void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n)
     {
         void** args = stackalloc void*[] { &dW, &dB, &dPos, &pos, &rel, &heads, &n };
-        driver.Launch(driver.GetFunction(Source, "gpsa_positional_backward_v2_f32"), new Dim3(heads), new Dim3(threads), 0, args);
+        driver.Launch(driver.GetFunction(GpsaKernels.Source, "gpsa_positional_backward_f32"), new Dim3(heads), new Dim3(threads), 0, args);
     }
 
     public void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
@@ -79,7 +80,7 @@ internal sealed unsafe class GpsaV2 : IGpsaVersion
         void** args = stackalloc void*[] { &dOut, &qk, &v, &pos, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
         driver.Launch(driver.GetFunction(Source, "gpsa_backward_v2_f32"), new Dim3(batch * heads), new Dim3(threads), SharedBytes(n, dim / heads, threads), args);
         void** reduce = stackalloc void*[] { &dPos, &dGates, &scratch, &gates, &batch, &n, &heads };
-        driver.Launch(driver.GetFunction(Source, "gpsa_backward_reduce_v2_f32"), Grid(Math.Max((long)heads * n * n, heads), threads), new Dim3(threads), 0, reduce);
+        driver.Launch(driver.GetFunction(GpsaKernels.Source, "gpsa_backward_reduce_f32"), Grid(Math.Max((long)heads * n * n, heads), threads), new Dim3(threads), 0, reduce);
     }
 
     // dS and dPos partials [B, H, N, N], gate partials [B, H] (the same layout as v3).
