@@ -23,42 +23,7 @@
 //   dV_j = Σ_i attn_ij·dO_i, dK_j = scale·Σ_i dS_ij·Q_i (rows summed in increasing i).
 // dPosAttn and dGates are reduced over the batch by gpsa_backward_reduce_v2_f32 in increasing b.
 // Every sum runs in a fixed order for a given block size, so results are bitwise reproducible.
-#include "common.cuh"
-
-__device__ __forceinline__ float gpsa_v2_neg_inf() {
-    return __int_as_float(0xff800000);
-}
-
-__device__ __forceinline__ float gpsa_v2_sigmoid(float g) {
-    return 1.0f / (1.0f + expf(-g));
-}
-
-// True when every row start of a strided [rows, ld] view at p is 16-byte aligned and d is a multiple of 4.
-__device__ __forceinline__ bool gpsa_v2_vec4_ok(const float* p, int ld, int d) {
-    return ((d & 3) == 0) && ((ld & 3) == 0) && ((reinterpret_cast<unsigned long long>(p) & 15ull) == 0ull);
-}
-
-// Copies rows [n, d] of a strided global view (row stride ld) into shared memory with row stride sld,
-// with 16-byte global loads where aligned, scalar loads otherwise. All threads of the block take part.
-__device__ __forceinline__ void gpsa_v2_stage_rows(float* dst, int sld, const float* src, int ld, int n, int d) {
-    if (gpsa_v2_vec4_ok(src, ld, d)) {
-        const int quads = d >> 2;
-        for (int e = threadIdx.x; e < n * quads; e += blockDim.x) {
-            const int r = e / quads, c = (e - r * quads) << 2;
-            const float4 x = *reinterpret_cast<const float4*>(src + (long long)r * ld + c);
-            float* o = dst + r * sld + c;
-            o[0] = x.x;
-            o[1] = x.y;
-            o[2] = x.z;
-            o[3] = x.w;
-        }
-    } else {
-        for (int e = threadIdx.x; e < n * d; e += blockDim.x) {
-            const int r = e / d, c = e - r * d;
-            dst[r * sld + c] = src[(long long)r * ld + c];
-        }
-    }
-}
+#include "gpsa_common.cuh"
 
 // The positional softmax kernels and the batch reduction are shared with v3 (kernels/gpsa_attention.cu).
 
@@ -79,17 +44,17 @@ extern "C" __global__ void gpsa_forward_v2_f32(const float* qk, const float* v, 
     if (b >= batch) return;                 // uniform per block
 
     const float* qkB = qk + (long long)b * n * 2 * dim;
-    gpsa_v2_stage_rows(ks, dp, qkB + dim + h * d, 2 * dim, n, d);
-    gpsa_v2_stage_rows(vs, dp, v + (long long)b * n * dim + h * d, dim, n, d);
+    gpsa_stage_rows(ks, dp, qkB + dim + h * d, 2 * dim, n, d);
+    gpsa_stage_rows(vs, dp, v + (long long)b * n * dim + h * d, dim, n, d);
     __syncthreads();
 
-    const float sigma = gpsa_v2_sigmoid(gates[h]), keep = 1.0f - sigma;
+    const float sigma = gpsa_sigmoid(gates[h]), keep = 1.0f - sigma;
     const long long plane = ((long long)b * heads + h) * n * n;
     for (int i = warp; i < n; i += warps) {
         const float* q = qkB + (long long)i * 2 * dim + h * d;
         for (int c = lane; c < d; c += 32) qrow[c] = q[c] * scale;
         __syncwarp();
-        float m = gpsa_v2_neg_inf();
+        float m = gpsa_neg_inf();
         for (int j = lane; j < n; j += 32) {
             const float* k = ks + j * dp;
             float s = 0.0f;
@@ -163,11 +128,11 @@ extern "C" __global__ void gpsa_backward_v2_f32(const float* dout, const float* 
     const float* doB = dout + (long long)b * n * dim + h * d;
     float* dqkB = dqk + (long long)b * n * 2 * dim;
 
-    gpsa_v2_stage_rows(ks, dp, qkB + dim + h * d, 2 * dim, n, d);
-    gpsa_v2_stage_rows(vs, dp, v + (long long)b * n * dim + h * d, dim, n, d);
+    gpsa_stage_rows(ks, dp, qkB + dim + h * d, 2 * dim, n, d);
+    gpsa_stage_rows(vs, dp, v + (long long)b * n * dim + h * d, dim, n, d);
     __syncthreads();
 
-    const float sigma = gpsa_v2_sigmoid(gates[h]), keep = 1.0f - sigma;
+    const float sigma = gpsa_sigmoid(gates[h]), keep = 1.0f - sigma;
     float gateAcc = 0.0f;
     for (int i = warp; i < n; i += warps) {
         for (int c = lane; c < d; c += 32) dorow[c] = doB[(long long)i * dim + c];
@@ -217,8 +182,8 @@ extern "C" __global__ void gpsa_backward_v2_f32(const float* dout, const float* 
     if (threadIdx.x == 0) gatePart[(long long)b * heads + h] = gateAcc;
 
     // Phase 2: Q and dO of the head replace K and V in shared memory.
-    gpsa_v2_stage_rows(ks, dp, qkB + h * d, 2 * dim, n, d);
-    gpsa_v2_stage_rows(vs, dp, doB, dim, n, d);
+    gpsa_stage_rows(ks, dp, qkB + h * d, 2 * dim, n, d);
+    gpsa_stage_rows(vs, dp, doB, dim, n, d);
     __syncthreads();
     const float* aPlane = attn + plane;
     float* dvB = dv + (long long)b * n * dim + h * d;
