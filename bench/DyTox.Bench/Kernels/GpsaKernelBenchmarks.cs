@@ -5,7 +5,8 @@ using DyTox.Kernels.Runtime.Launchers;
 namespace DyTox.Bench.Kernels;
 
 /// <summary>
-/// Every GPSA kernel (kernels/gpsa_attention.cu) at the DyTox CIFAR and ImageNet shapes, plus the unfused
+/// Every GPSA kernel (kernels/gpsa_attention.cu, and the tensor-core v4 of kernels/gpsa_attention_v4.cu where it
+/// applies: N ≤ 64, so CIFAR only; elsewhere its rows stay empty) at the DyTox CIFAR and ImageNet shapes, plus the unfused
 /// "cuBLAS path" forward for comparison: strided-batched Q·Kᵀ (scale in alpha) → softmax.cu → strided-batched
 /// attn·V into a head-major [B, H, N, d] buffer. It omits the gate mix (one more elementwise pass) and the
 /// un-permute to [B, N, D] (one more copy; strided-batched GEMM cannot write interleaved heads), so it is a lower
@@ -16,6 +17,7 @@ public class GpsaKernelBenchmarks : IKernelCounted
 {
     private DeviceArena _arena = null!;
     private GpsaKernels _gpsa = null!;
+    private GpsaKernels _gpsa4 = null!;
     private SoftmaxKernels _softmax = null!;
     private ulong _rel, _w, _b, _pos, _gates, _qk, _v, _content, _attn, _out, _headMajor, _dOut, _dqk, _dv, _dPos, _dGates, _dW, _dB, _scratch;
 
@@ -32,7 +34,8 @@ public class GpsaKernelBenchmarks : IKernelCounted
         var s = Shape;
         int b = s.Batch, n = s.Tokens, dim = s.Dim, h = s.Heads;
         _arena = new DeviceArena(Driver);
-        _gpsa = new GpsaKernels(Driver);
+        _gpsa = new GpsaKernels(Driver) { TensorCores = false };
+        _gpsa4 = new GpsaKernels(Driver) { TensorCores = true };
         _softmax = new SoftmaxKernels(Driver);
         _rel = _arena.Uniform((long)n * n * 3, -3f, 3f);
         _w = _arena.Uniform(h * 3L);
@@ -78,6 +81,23 @@ public class GpsaKernelBenchmarks : IKernelCounted
                        Shape.Batch, Shape.Tokens, Shape.Dim, Shape.Heads, Shape.Scale, _scratch));
 
     [Benchmark]
+    public void TensorCoreForward()
+    {
+        if (!_gpsa4.UsesTensorCores(Shape.Tokens, Shape.HeadDim)) return; // no time recorded: the row shows NaN
+        Timed(nameof(TensorCoreForward), () =>
+            _gpsa4.Forward(_qk, _v, _pos, _gates, _content, _attn, _out, Shape.Batch, Shape.Tokens, Shape.Dim, Shape.Heads, Shape.Scale));
+    }
+
+    [Benchmark]
+    public void TensorCoreBackward()
+    {
+        if (!_gpsa4.UsesTensorCores(Shape.Tokens, Shape.HeadDim)) return;
+        Timed(nameof(TensorCoreBackward), () =>
+            _gpsa4.Backward(_dOut, _qk, _v, _pos, _gates, _content, _attn, _dqk, _dv, _dPos, _dGates,
+                            Shape.Batch, Shape.Tokens, Shape.Dim, Shape.Heads, Shape.Scale, _scratch));
+    }
+
+    [Benchmark]
     public void CublasPathForward() => Timed(nameof(CublasPathForward), () =>
     {
         int n = Shape.Tokens, dim = Shape.Dim, h = Shape.Heads, d = Shape.HeadDim;
@@ -101,7 +121,7 @@ public class GpsaKernelBenchmarks : IKernelCounted
     {
         nameof(Positional) => Shape.PositionalBytes(false),
         nameof(PositionalBackward) => Shape.PositionalBytes(true),
-        nameof(FusedBackward) => Shape.GpsaBytes(true),
+        nameof(FusedBackward) or nameof(TensorCoreBackward) => Shape.GpsaBytes(true),
         // The unfused path also writes the scores and reads them back for the softmax.
         nameof(CublasPathForward) => Shape.GpsaBytes(false) + 2.0 * 4 * Shape.Batch * Shape.Heads * Shape.Tokens * Shape.Tokens,
         _ => Shape.GpsaBytes(false),
@@ -110,7 +130,7 @@ public class GpsaKernelBenchmarks : IKernelCounted
     public double Flops(string method) => method switch
     {
         nameof(Positional) or nameof(PositionalBackward) => 8.0 * Shape.Heads * Shape.Tokens * Shape.Tokens,
-        nameof(FusedBackward) => Shape.GpsaFlops(true),
+        nameof(FusedBackward) or nameof(TensorCoreBackward) => Shape.GpsaFlops(true),
         _ => Shape.GpsaFlops(false),
     };
 

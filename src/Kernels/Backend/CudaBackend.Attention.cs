@@ -26,6 +26,20 @@ public sealed partial class CudaBackend
     public AttentionPath AttentionPath { get; set; } = AttentionPath.Fused;
 
     private GpsaKernels Gpsa => _gpsa ??= new GpsaKernels(_driver);
+
+    /// <summary>
+    /// The fused GPSA ops run the tensor-core kernels (v4, kernels/gpsa_attention_v4.cu) where they apply (N ≤ 64,
+    /// sm_80+); off by default until measured faster than v3 on a GPU (kernels/README.md). Initially on when the
+    /// environment has DYTOX_GPSA_TENSOR_CORES=1.
+    /// </summary>
+    public bool GpsaTensorCores
+    {
+        get => Gpsa.TensorCores;
+        set => Gpsa.TensorCores = value;
+    }
+
+    /// <summary>Whether the fused GPSA ops run v4 at N tokens and this head width (see <see cref="GpsaTensorCores"/>).</summary>
+    public bool GpsaUsesTensorCores(int n, int headDim) => Gpsa.UsesTensorCores(n, headDim);
     private TaskAttentionKernels TaskKernels => _taskAttention ??= new TaskAttentionKernels(_driver);
 
     public void GpsaPositional(Tensor relIndices, Tensor weight, Tensor bias, Tensor posAttn)

@@ -31,6 +31,26 @@ public class GpsaKernelTests
         yield return new TestCaseData(imageNet, 256, 0).SetName($"v3 {imageNet} threads 256 (shared memory opt-in)");
     }
 
+    // v4 holds a row's scores in registers, 8 key tiles of 8: N <= 64 (CIFAR's 64 tokens; longer runs v3/v2).
+    private static readonly GpsaShape[] ShortShapes =
+    [
+        new(2, 9, 36, 3),    // head dim 12: 2 key tiles, 7 padded keys, one 16-row tile
+        new(2, 25, 64, 2),   // head dim 32
+        new(2, 49, 128, 4),  // head dim 32, 4 heads
+        new(2, 63, 36, 3),   // odd N one short of the limit: scalar plane accesses, 1 padded key, 1 padded row
+        new(2, 57, 30, 3),   // head dim 10: not a multiple of 4 (scalar staging) nor of 8 (padded k step)
+        new(2, 16, 128, 2),  // head dim 64: 8 channel tiles
+        new(2, 64, 64, 2),   // CIFAR's token count: every key tile full, 8-byte plane accesses
+    ];
+
+    private static IEnumerable<TestCaseData> V4Cases()
+    {
+        foreach (var s in ShortShapes) yield return new TestCaseData(s, 128, 0).SetName($"v4 {s} threads 128");
+        foreach (var threads in (int[])[32, 64, 256]) yield return new TestCaseData(ShortShapes[3], threads, 0).SetName($"v4 {ShortShapes[3]} threads {threads}");
+        yield return new TestCaseData(ShortShapes[1], 128, 1).SetName($"v4 {ShortShapes[1]} threads 128 misaligned");
+        yield return new TestCaseData(ShortShapes[4], 64, 1).SetName($"v4 {ShortShapes[4]} threads 64 misaligned");
+    }
+
     private static IEnumerable<TestCaseData> V2Cases()
     {
         foreach (var s in Shapes) yield return new TestCaseData(s, 256).SetName($"v2 {s} threads 256");
@@ -46,6 +66,22 @@ public class GpsaKernelTests
     [TestCaseSource(nameof(V3Cases))]
     public void PromotedMatchesCpuBackend(GpsaShape shape, int threads, int misalign) =>
         Expect(GpsaCase.Run(AttentionDrivers.Production(), new GpsaV3(), threads, shape, misalign).Result);
+
+    [TestCaseSource(nameof(V4Cases))]
+    public void TensorCoreMatchesCpuBackend(GpsaShape shape, int threads, int misalign) =>
+        Expect(GpsaCase.Run(AttentionDrivers.Production(), new GpsaV4(), threads, shape, misalign).Result);
+
+    [Test]
+    public void TensorCoreIsBitwiseReproducibleAcrossRunsAndSchedules()
+    {
+        var driver = AttentionDrivers.Production();
+        var shape = ShortShapes[3];
+        var first = GpsaCase.Run(driver, new GpsaV4(), 64, shape);
+        var second = GpsaCase.Run(driver, new GpsaV4(), 64, shape);
+        var reverse = AttentionDrivers.WithSchedule(driver, EmulatorSchedule.Reverse, () => GpsaCase.Run(driver, new GpsaV4(), 64, shape));
+        ExpectSameBits(first, second, "rerun");
+        ExpectSameBits(first, reverse, "reverse schedule");
+    }
 
     [TestCaseSource(nameof(V2Cases))]
     public void WarpPerRowMatchesCpuBackend(GpsaShape shape, int threads) =>

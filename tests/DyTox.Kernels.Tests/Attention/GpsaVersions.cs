@@ -41,6 +41,39 @@ internal sealed class GpsaV3 : IGpsaVersion
 }
 
 /// <summary>
+/// v4, kernels/gpsa_attention_v4.cu (tensor cores, 3xTF32; under the emulator the portable mma of mma_tf32.cuh)
+/// through the production launcher with <see cref="GpsaKernels.TensorCores"/> on; refuses to fall back silently.
+/// </summary>
+internal sealed class GpsaV4 : IGpsaVersion
+{
+    public string Name => "v4";
+
+    private static GpsaKernels Kernels(ICudaDriver driver, int threads, int n, int headDim)
+    {
+        var k = new GpsaKernels(driver) { TensorCores = true, TensorCoreBlockThreads = threads };
+        if (!k.UsesTensorCores(n, headDim))
+            throw new InvalidOperationException($"v4 does not apply at N={n}, head dim {headDim} on {driver.Device.Name}.");
+        return k;
+    }
+
+    public void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n) =>
+        new GpsaKernels(driver).Positional(rel, w, b, pos, heads, n);
+
+    public void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n) =>
+        new GpsaKernels(driver).PositionalBackward(dPos, pos, rel, dW, dB, heads, n);
+
+    public void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
+                        int batch, int n, int dim, int heads, float scale) =>
+        Kernels(driver, threads, n, dim / heads).Forward(qk, v, pos, gates, content, attn, output, batch, n, dim, heads, scale);
+
+    public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
+                         ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch) =>
+        Kernels(driver, threads, n, dim / heads).Backward(dOut, qk, v, pos, gates, content, attn, dqk, dv, dPos, dGates, batch, n, dim, heads, scale, scratch);
+
+    public long ScratchBytes(int batch, int n, int heads) => GpsaKernels.BackwardScratchBytes(batch, n, heads);
+}
+
+/// <summary>
 /// v2, kernels/gpsa_attention_v2.cu (embedded: its backward serves N > 128 in production) (warp per query row, one shared load per FMA operand), launched directly
 /// with its own shared-memory size; the positional kernels and the batch reduction are v2's copies.
 /// </summary>

@@ -29,15 +29,75 @@ public sealed unsafe class GpsaKernels
     /// <summary>The source holding the long-sequence backward (v2).</summary>
     public const string LongSequenceSource = "gpsa_attention_v2.cu";
 
+    /// <summary>The tensor-core version (v4, kernels/gpsa_attention_v4.cu): mma.sync TF32 tiles at float32 accuracy (3xTF32).</summary>
+    public const string TensorCoreSource = "gpsa_attention_v4.cu";
+
+    /// <summary>Longest sequence v4 handles (its score rows live in registers: 8 key tiles of 8).</summary>
+    public const int TensorCoreMaxSequence = 64;
+
+    /// <summary>Threads per block of v4 by default: 4 warps, one 16-row tile each at N = 64.</summary>
+    public const int DefaultTensorCoreBlockThreads = 128;
+
+    /// <summary>Largest v4 block (its __launch_bounds__(256)).</summary>
+    public const int MaxTensorCoreBlockThreads = 256;
+
     private readonly ICudaDriver _driver;
     private readonly KernelCache _kernels;
     private readonly KernelCache _longKernels;
+    private readonly KernelCache _tensorCoreKernels;
 
     public GpsaKernels(ICudaDriver driver)
     {
         _driver = driver ?? throw new ArgumentNullException(nameof(driver));
         _kernels = new KernelCache(driver, Source);
         _longKernels = new KernelCache(driver, LongSequenceSource);
+        _tensorCoreKernels = new KernelCache(driver, TensorCoreSource);
+    }
+
+    /// <summary>
+    /// Run the tensor-core kernels (v4) where they apply (<see cref="UsesTensorCores"/>); otherwise v3 (and v2's
+    /// backward above <see cref="LongSequenceThreshold"/>). Off by default until v4 is measured faster on a GPU
+    /// (kernels/README.md); `DYTOX_GPSA_TENSOR_CORES=1` turns it on for new instances.
+    /// </summary>
+    public bool TensorCores { get; set; } = Environment.GetEnvironmentVariable("DYTOX_GPSA_TENSOR_CORES") == "1";
+
+    /// <summary>Threads per block of the v4 kernels (a multiple of 32, 32–256).</summary>
+    public int TensorCoreBlockThreads
+    {
+        get;
+        set => field = value is >= 32 and <= MaxTensorCoreBlockThreads && value % 32 == 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(TensorCoreBlockThreads), value,
+                $"TensorCoreBlockThreads must be a multiple of 32 between 32 and {MaxTensorCoreBlockThreads}.");
+    } = DefaultTensorCoreBlockThreads;
+
+    /// <summary>
+    /// Whether <see cref="Forward"/> and <see cref="Backward"/> run v4 at this shape: <see cref="TensorCores"/> on,
+    /// a device with mma.sync TF32 (sm_80 or later; the emulator has its portable twin), N ≤
+    /// <see cref="TensorCoreMaxSequence"/>, and the backward's shared memory within the device's opt-in limit.
+    /// </summary>
+    public bool UsesTensorCores(int n, int headDim) =>
+        TensorCores && n <= TensorCoreMaxSequence && (_driver.Kind == "emulator" || _driver.Device.Major >= 8)
+        && TensorCoreBackwardSharedBytes(n, headDim) <= Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
+
+    /// <summary>v4 forward: Q, K, V of the head with rows of round8(d) + 4 floats, round16(N) rows.</summary>
+    public static int TensorCoreForwardSharedBytes(int n, int headDim) =>
+        checked(3 * RoundUp(n, 16) * (RoundUp(headDim, 8) + 4) * sizeof(float));
+
+    /// <summary>v4 backward: max(dO, K, V at rows of round8(d) + 4; Q, dO at rows ≡ 8 mod 32) plus the attn and dS
+    /// planes [round16(N), ≡ 8 mod 32].</summary>
+    public static int TensorCoreBackwardSharedBytes(int n, int headDim)
+    {
+        var np = RoundUp(n, 16);
+        var region = Math.Max(3 * np * (RoundUp(headDim, 8) + 4), 2 * np * Stride8Mod32(headDim));
+        return checked((region + 2 * np * Stride8Mod32(np)) * sizeof(float));
+    }
+
+    // round8(cols) rounded up to ≡ 8 (mod 32): gpsa4_ld8 in gpsa_attention_v4.cu.
+    private static int Stride8Mod32(int cols)
+    {
+        var c = RoundUp(cols, 8);
+        return c + ((40 - (c & 31)) & 31);
     }
 
     /// <summary>Threads per block used by <see cref="Forward"/> and <see cref="Backward"/> (a multiple of 32, 32–1024; the backward at most <see cref="MaxBackwardThreads"/>).</summary>
@@ -105,7 +165,11 @@ public sealed unsafe class GpsaKernels
         ShapeChecks.Pointer(attn, nameof(attn)); ShapeChecks.Pointer(output, nameof(output));
         var shared = CheckShape(batch, n, dim, heads, scale);
         void** args = stackalloc void*[] { &qk, &v, &posAttn, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
-        _driver.Launch(_kernels["gpsa_forward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
+        if (UsesTensorCores(n, dim / heads))
+            _driver.Launch(_tensorCoreKernels["gpsa_forward_v4_f32"], new Dim3(batch * heads),
+                           new Dim3(TensorCoreBlockThreads), TensorCoreForwardSharedBytes(n, dim / heads), args);
+        else
+            _driver.Launch(_kernels["gpsa_forward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
     }
 
     /// <summary>
@@ -126,7 +190,10 @@ public sealed unsafe class GpsaKernels
             throw new InvalidOperationException(
                 $"GPSA backward runs at most {MaxBackwardThreads} threads per block (its register cap); BlockThreads is {BlockThreads}.");
         void** args = stackalloc void*[] { &dOut, &qk, &v, &posAttn, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
-        if (n > LongSequenceThreshold)
+        if (UsesTensorCores(n, dim / heads))
+            _driver.Launch(_tensorCoreKernels["gpsa_backward_v4_f32"], new Dim3(batch * heads),
+                           new Dim3(TensorCoreBlockThreads), TensorCoreBackwardSharedBytes(n, dim / heads), args);
+        else if (n > LongSequenceThreshold)
             _driver.Launch(_longKernels["gpsa_backward_v2_f32"], new Dim3(batch * heads), new Dim3(BlockThreads),
                            LongSequenceBackwardSharedBytes(n, dim / heads, BlockThreads), args);
         else

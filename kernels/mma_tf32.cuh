@@ -1,0 +1,132 @@
+// mma_tf32.cuh: warp-wide tensor-core products (mma.sync.aligned.m16n8k8 with TF32 inputs and float32
+// accumulators, sm_80 and later) at about float32 accuracy, and their portable twin for the CPU emulator.
+//
+// Fragment coordinates of lane = 4·g + t, g = lane / 4, t = lane % 4 (PTX ISA, "Matrix fragments for mma.m16n8k8",
+// .tf32 operands; the same as CUTLASS's SM80_16x8x8_F32TF32TF32F32_TN):
+//   A (16 × 8, row-major):  a0 (row g, col t)  a1 (g+8, t)  a2 (g, t+4)  a3 (g+8, t+4)
+//   B (8 × 8, k × n):       b0 (k t, col g)    b1 (k t+4, col g)
+//   C, D (16 × 8, float32): c0 (g, 2t)  c1 (g, 2t+1)  c2 (g+8, 2t)  c3 (g+8, 2t+1)
+//
+// Accuracy ("3xTF32", as CUTLASS's fast-accurate float32 GEMM): TF32 keeps 10 of float32's 23 mantissa bits, so
+// each operand x is split into big = tf32(x) and small = tf32(x − big) (x − big is exact in float32), and
+// a·b ≈ big_a·big_b + big_a·small_b + small_a·big_b, the small·small term (≤ 2^-22·|a·b|) dropped. The products of
+// TF32 values are exact in float32 and accumulate in float32, so the result is within a few float32 ulps of the
+// SIMT dot product: the tolerance of the CPU-twin tests is unchanged. Three mma per tile instead of one.
+//
+// Under the emulator (DYTOX_EMULATOR) or with DYTOX_PORTABLE_MMA defined, the mma is computed from warp shuffles
+// (64-bit, two fragment registers per shuffle) with the same fragment layout, so kernels that use it run, and are
+// checked against the CPU backend, without a GPU; a GPU test compiles the portable twin to compare it with the
+// instruction. Every lane of the warp must call it together (no divergence): it is a warp collective.
+#pragma once
+#include "common.cuh"
+
+// The TF32 value nearest to x (ties away from zero, cvt.rna), as float32 bits with the low 13 mantissa bits zero.
+__device__ __forceinline__ unsigned tf32_round(float x) {
+#if defined(DYTOX_EMULATOR)
+    unsigned u = __float_as_uint(x);
+    if ((u & 0x7f800000u) != 0x7f800000u) u += 0x1000u; // half a TF32 ulp on the magnitude; inf and NaN kept
+    return u & 0xffffe000u;
+#else
+    unsigned r;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+    return r & 0xffffe000u; // the low bits of the .b32 result are not promised to be zero; x − big must be exact
+#endif
+}
+
+// An A fragment split into its TF32 big and small parts.
+struct Tf32A {
+    unsigned big[4], small[4];
+};
+
+// A B fragment split into its TF32 big and small parts.
+struct Tf32B {
+    unsigned big[2], small[2];
+};
+
+__device__ __forceinline__ void tf32_split(float x, unsigned& big, unsigned& small) {
+    big = tf32_round(x);
+    small = tf32_round(x - __uint_as_float(big));
+}
+
+// The A fragment (a0, a1, a2, a3) in the order of the table above.
+__device__ __forceinline__ Tf32A tf32_split_a(float a0, float a1, float a2, float a3) {
+    Tf32A r;
+    tf32_split(a0, r.big[0], r.small[0]);
+    tf32_split(a1, r.big[1], r.small[1]);
+    tf32_split(a2, r.big[2], r.small[2]);
+    tf32_split(a3, r.big[3], r.small[3]);
+    return r;
+}
+
+// The B fragment (b0, b1).
+__device__ __forceinline__ Tf32B tf32_split_b(float b0, float b1) {
+    Tf32B r;
+    tf32_split(b0, r.big[0], r.small[0]);
+    tf32_split(b1, r.big[1], r.small[1]);
+    return r;
+}
+
+#if defined(DYTOX_EMULATOR) || defined(DYTOX_PORTABLE_MMA)
+__device__ __forceinline__ unsigned long long tf32_pair(unsigned lo, unsigned hi) {
+    return (unsigned long long)lo | ((unsigned long long)hi << 32);
+}
+
+// d += A·B for one 16×8×8 tile from shuffles: lane (g, t) gathers rows g and g+8 of A (from lanes 4g..4g+3) and
+// columns 2t, 2t+1 of B (from lanes 8t..8t+7), then sums k = 0..7 in order. Inputs are truncated to TF32 as the
+// tensor cores read them.
+__device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const unsigned long long rowLo = tf32_pair(a[0], a[2]); // row g: k = t, t + 4
+    const unsigned long long rowHi = tf32_pair(a[1], a[3]); // row g + 8
+    const unsigned long long col = tf32_pair(b[0], b[1]);   // column g: k = t, t + 4
+    float ag[8], ag8[8], b0[8], b1[8];
+    for (int k = 0; k < 4; ++k) {
+        const unsigned long long lo = __shfl_sync(DYTOX_FULL_MASK, rowLo, 4 * g + k);
+        const unsigned long long hi = __shfl_sync(DYTOX_FULL_MASK, rowHi, 4 * g + k);
+        const unsigned long long c0 = __shfl_sync(DYTOX_FULL_MASK, col, 8 * t + k);     // column 2t
+        const unsigned long long c1 = __shfl_sync(DYTOX_FULL_MASK, col, 8 * t + 4 + k); // column 2t + 1
+        ag[k] = __uint_as_float((unsigned)lo & 0xffffe000u);
+        ag[k + 4] = __uint_as_float((unsigned)(lo >> 32) & 0xffffe000u);
+        ag8[k] = __uint_as_float((unsigned)hi & 0xffffe000u);
+        ag8[k + 4] = __uint_as_float((unsigned)(hi >> 32) & 0xffffe000u);
+        b0[k] = __uint_as_float((unsigned)c0 & 0xffffe000u);
+        b0[k + 4] = __uint_as_float((unsigned)(c0 >> 32) & 0xffffe000u);
+        b1[k] = __uint_as_float((unsigned)c1 & 0xffffe000u);
+        b1[k + 4] = __uint_as_float((unsigned)(c1 >> 32) & 0xffffe000u);
+    }
+    for (int k = 0; k < 8; ++k) {
+        d[0] = fmaf(ag[k], b0[k], d[0]);
+        d[1] = fmaf(ag[k], b1[k], d[1]);
+        d[2] = fmaf(ag8[k], b0[k], d[2]);
+        d[3] = fmaf(ag8[k], b1[k], d[3]);
+    }
+}
+#else
+__device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+                 "{%0, %1, %2, %3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+#endif
+
+// d += A·B at about float32 accuracy (3xTF32); the small terms first, so the big product lands on the smaller sum.
+__device__ __forceinline__ void mma_3xtf32(float (&d)[4], const Tf32A& a, const Tf32B& b) {
+    mma_tf32_m16n8k8(d, a.small, b.big);
+    mma_tf32_m16n8k8(d, a.big, b.small);
+    mma_tf32_m16n8k8(d, a.big, b.big);
+}
+
+// Sum and max over the 4 lanes of a quad (the lanes holding one row of a C fragment); every lane gets the result,
+// the same bits on each (the butterfly pairs commute).
+__device__ __forceinline__ float quad_sum(float v) {
+    v += __shfl_xor_sync(DYTOX_FULL_MASK, v, 1);
+    v += __shfl_xor_sync(DYTOX_FULL_MASK, v, 2);
+    return v;
+}
+
+__device__ __forceinline__ float quad_max(float v) {
+    v = fmaxf(v, __shfl_xor_sync(DYTOX_FULL_MASK, v, 1));
+    v = fmaxf(v, __shfl_xor_sync(DYTOX_FULL_MASK, v, 2));
+    return v;
+}
