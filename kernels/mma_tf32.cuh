@@ -66,6 +66,37 @@ __device__ __forceinline__ Tf32B tf32_split_b(float b0, float b1) {
     return r;
 }
 
+// The same fragments from operands split ahead of time (x = big bits, y = small bits), e.g. staged that way in
+// shared memory so that each fragment costs loads only.
+__device__ __forceinline__ Tf32A tf32_a_from_pairs(uint2 a0, uint2 a1, uint2 a2, uint2 a3) {
+    Tf32A r;
+    r.big[0] = a0.x;
+    r.small[0] = a0.y;
+    r.big[1] = a1.x;
+    r.small[1] = a1.y;
+    r.big[2] = a2.x;
+    r.small[2] = a2.y;
+    r.big[3] = a3.x;
+    r.small[3] = a3.y;
+    return r;
+}
+
+__device__ __forceinline__ Tf32B tf32_b_from_pairs(uint2 b0, uint2 b1) {
+    Tf32B r;
+    r.big[0] = b0.x;
+    r.small[0] = b0.y;
+    r.big[1] = b1.x;
+    r.small[1] = b1.y;
+    return r;
+}
+
+// x split into (big, small) TF32 bits.
+__device__ __forceinline__ uint2 tf32_split_pair(float x) {
+    uint2 r;
+    tf32_split(x, r.x, r.y);
+    return r;
+}
+
 #if defined(DYTOX_EMULATOR) || defined(DYTOX_PORTABLE_MMA)
 __device__ __forceinline__ unsigned long long tf32_pair(unsigned lo, unsigned hi) {
     return (unsigned long long)lo | ((unsigned long long)hi << 32);

@@ -28,9 +28,9 @@ public sealed partial class CudaBackend
     private GpsaKernels Gpsa => _gpsa ??= new GpsaKernels(_driver);
 
     /// <summary>
-    /// The fused GPSA ops run the tensor-core kernels (v4, kernels/gpsa_attention_v4.cu) where they apply (N ≤ 64,
+    /// The fused GPSA ops run the tensor-core kernels (<see cref="GpsaTensorCoreVersion"/>) where they apply (N ≤ 64,
     /// sm_80+); off by default until measured faster than v3 on a GPU (kernels/README.md). Initially on when the
-    /// environment has DYTOX_GPSA_TENSOR_CORES=1.
+    /// environment has DYTOX_GPSA_TENSOR_CORES=1 (v5) or =v4.
     /// </summary>
     public bool GpsaTensorCores
     {
@@ -38,7 +38,14 @@ public sealed partial class CudaBackend
         set => Gpsa.TensorCores = value;
     }
 
-    /// <summary>Whether the fused GPSA ops run v4 at N tokens and this head width (see <see cref="GpsaTensorCores"/>).</summary>
+    /// <summary>Which tensor-core GPSA version runs: 4 (kernels/gpsa_attention_v4.cu) or 5 (gpsa_attention_v5.cu, default).</summary>
+    public int GpsaTensorCoreVersion
+    {
+        get => Gpsa.TensorCoreVersion;
+        set => Gpsa.TensorCoreVersion = value;
+    }
+
+    /// <summary>Whether the fused GPSA ops run the tensor-core kernels at N tokens and this head width (see <see cref="GpsaTensorCores"/>).</summary>
     public bool GpsaUsesTensorCores(int n, int headDim) => Gpsa.UsesTensorCores(n, headDim);
     private TaskAttentionKernels TaskKernels => _taskAttention ??= new TaskAttentionKernels(_driver);
 

@@ -41,18 +41,19 @@ internal sealed class GpsaV3 : IGpsaVersion
 }
 
 /// <summary>
-/// v4, kernels/gpsa_attention_v4.cu (tensor cores, 3xTF32; under the emulator the portable mma of mma_tf32.cuh)
-/// through the production launcher with <see cref="GpsaKernels.TensorCores"/> on; refuses to fall back silently.
+/// The tensor-core versions, kernels/gpsa_attention_v4.cu and v5.cu (3xTF32; under the emulator the portable mma of
+/// mma_tf32.cuh), through the production launcher with <see cref="GpsaKernels.TensorCores"/> on; refuses to fall
+/// back silently.
 /// </summary>
-internal sealed class GpsaV4 : IGpsaVersion
+internal sealed class GpsaTensorCore(int version) : IGpsaVersion
 {
-    public string Name => "v4";
+    public string Name => $"v{version}";
 
-    private static GpsaKernels Kernels(ICudaDriver driver, int threads, int n, int headDim)
+    private GpsaKernels Kernels(ICudaDriver driver, int threads, int n, int headDim)
     {
-        var k = new GpsaKernels(driver) { TensorCores = true, TensorCoreBlockThreads = threads };
+        var k = new GpsaKernels(driver) { TensorCores = true, TensorCoreVersion = version, TensorCoreBlockThreads = threads };
         if (!k.UsesTensorCores(n, headDim))
-            throw new InvalidOperationException($"v4 does not apply at N={n}, head dim {headDim} on {driver.Device.Name}.");
+            throw new InvalidOperationException($"v{version} does not apply at N={n}, head dim {headDim} on {driver.Device.Name}.");
         return k;
     }
 
