@@ -8,8 +8,8 @@
 //   C, D (16 × 8, float32): c0 (g, 2t)  c1 (g, 2t+1)  c2 (g+8, 2t)  c3 (g+8, 2t+1)
 //
 // Accuracy ("3xTF32", as CUTLASS's fast-accurate float32 GEMM): TF32 keeps 10 of float32's 23 mantissa bits, so
-// each operand x is split into big = tf32(x) and small = tf32(x − big) (x − big is exact in float32), and
-// a·b ≈ big_a·big_b + big_a·small_b + small_a·big_b, the small·small term (≤ 2^-22·|a·b|) dropped. The products of
+// each operand x is split into big = tf32(x) and small = x − big (exact in float32, read as TF32 by the mma), and
+// a·b ≈ big_a·big_b + big_a·small_b + small_a·big_b, the small·small term (< 2^-20·|a·b|) dropped. The products of
 // TF32 values are exact in float32 and accumulate in float32, so the result is within a few float32 ulps of the
 // SIMT dot product: the tolerance of the CPU-twin tests is unchanged. Three mma per tile instead of one.
 //
@@ -20,17 +20,11 @@
 #pragma once
 #include "common.cuh"
 
-// The TF32 value nearest to x (ties away from zero, cvt.rna), as float32 bits with the low 13 mantissa bits zero.
-__device__ __forceinline__ unsigned tf32_round(float x) {
-#if defined(DYTOX_EMULATOR)
-    unsigned u = __float_as_uint(x);
-    if ((u & 0x7f800000u) != 0x7f800000u) u += 0x1000u; // half a TF32 ulp on the magnitude; inf and NaN kept
-    return u & 0xffffe000u;
-#else
-    unsigned r;
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
-    return r & 0xffffe000u; // the low bits of the .b32 result are not promised to be zero; x − big must be exact
-#endif
+// x truncated to TF32 (the low 13 mantissa bits cleared): one LOP3. Inf and NaN stay inf and NaN. The split below
+// uses truncation, not cvt.rna: CUDA 11.8's ptxas emulates cvt.rna.tf32.f32 on sm_90 with 4 instructions (measured
+// with tools/sass_mix.sh), which made the splits a third of the tensor-core kernels' instructions.
+__device__ __forceinline__ unsigned tf32_truncate(float x) {
+    return __float_as_uint(x) & 0xffffe000u;
 }
 
 // An A fragment split into its TF32 big and small parts.
@@ -43,9 +37,12 @@ struct Tf32B {
     unsigned big[2], small[2];
 };
 
+// big = x truncated to TF32 and small = x − big, which is exact in float32 and which the tensor cores read truncated
+// to TF32 in turn: |small| < 2^-10·|x| and its truncation loses < 2^-20·|x|, so big + small carries x to about 2^-20
+// relative (cvt.rna for both parts would give 2^-21, at 5 more instructions per value).
 __device__ __forceinline__ void tf32_split(float x, unsigned& big, unsigned& small) {
-    big = tf32_round(x);
-    small = tf32_round(x - __uint_as_float(big));
+    big = tf32_truncate(x);
+    small = __float_as_uint(x - __uint_as_float(big));
 }
 
 // The A fragment (a0, a1, a2, a3) in the order of the table above.
