@@ -77,12 +77,18 @@ public static class BicubicResampler
     {
         int outW = horizontal.Count, outH = vertical.Count;
         int rowFirst = vertical.FirstTap, rowCount = vertical.LastTap - vertical.FirstTap;
+        int rowLength = outW * channels;
         // Pass 1: every source row the vertical taps touch, resampled horizontally (floats, not rounded).
-        var rows = new float[rowCount * outW * channels];
+        var rows = new float[rowCount * rowLength];
         for (int r = 0; r < rowCount; r++)
         {
             var src = source.Slice((rowFirst + r) * sourceWidth * pixelStride);
-            var dst = rows.AsSpan(r * outW * channels, outW * channels);
+            var dst = rows.AsSpan(r * rowLength, rowLength);
+            if (channels == 3)
+            {
+                HorizontalRgb(src, pixelStride, horizontal, dst);
+                continue;
+            }
             for (int x = 0; x < outW; x++)
             {
                 int start = horizontal.Start[x];
@@ -99,23 +105,45 @@ public static class BicubicResampler
                 }
             }
         }
-        // Pass 2: columns, rounded to the nearest level and clamped to [0, 255].
-        int rowLength = outW * channels;
+        // Pass 2: columns, one whole output row at a time (contiguous, vectorisable), rounded and clamped to [0, 255].
+        var accumulator = new float[rowLength];
         for (int y = 0; y < outH; y++)
         {
             int start = vertical.Start[y] - rowFirst;
             var weights = vertical.WeightsOf(y);
+            var acc = accumulator.AsSpan();
+            acc.Clear();
+            for (int t = 0; t < weights.Length; t++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
+                    rows.AsSpan((start + t) * rowLength, rowLength), weights[t], acc, acc);
+            }
             var dst = destination.Slice(y * rowLength, rowLength);
             for (int i = 0; i < rowLength; i++)
             {
-                float sum = 0f;
-                int p = start * rowLength + i;
-                for (int t = 0; t < weights.Length; t++, p += rowLength)
-                {
-                    sum += weights[t] * rows[p];
-                }
-                dst[i] = (byte)Math.Clamp((int)MathF.Round(sum, MidpointRounding.AwayFromZero), 0, 255);
+                dst[i] = (byte)Math.Clamp((int)MathF.Round(acc[i], MidpointRounding.AwayFromZero), 0, 255);
             }
+        }
+    }
+
+    /// <summary>Pass 1 for three channels: the taps are walked once per output pixel for R, G and B together.</summary>
+    private static void HorizontalRgb(ReadOnlySpan<byte> src, int pixelStride, AxisWeights horizontal, Span<float> dst)
+    {
+        for (int x = 0; x < horizontal.Count; x++)
+        {
+            var weights = horizontal.WeightsOf(x);
+            int p = horizontal.Start[x] * pixelStride;
+            float r = 0f, g = 0f, b = 0f;
+            for (int t = 0; t < weights.Length; t++, p += pixelStride)
+            {
+                float w = weights[t];
+                r += w * src[p];
+                g += w * src[p + 1];
+                b += w * src[p + 2];
+            }
+            dst[3 * x] = r;
+            dst[3 * x + 1] = g;
+            dst[3 * x + 2] = b;
         }
     }
 
