@@ -67,7 +67,7 @@ internal static class TrainCommand
                 var imageNet = ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize));
                 return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), imageNet);
             }
-            catch (Exception e) when (e is OptionsException or DatasetFormatException or FileNotFoundException or DirectoryNotFoundException
+            catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
                                           or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)
             {
                 Console.Error.WriteLine($"dytox train: {e.Message}");

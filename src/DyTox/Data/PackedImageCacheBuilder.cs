@@ -35,12 +35,21 @@ public static class PackedImageCacheBuilder
         // A block bounds the memory in flight (blockSize × S² × 3 bytes, 24 MiB at S = 256) and orders the writes.
         int blockSize = Math.Max(32, 8 * degree);
         string folder = Path.GetDirectoryName(Path.GetFullPath(cachePath))!;
-        Directory.CreateDirectory(folder);
         string temp = Path.Combine(folder, $".{Path.GetFileName(cachePath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        FileStream file;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{cachePath}: cannot write the image cache here ({e.Message}); choose a writable folder (--imagenet-cache-dir).", e);
+        }
         var clock = Stopwatch.StartNew();
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (file)
             {
                 var labels = list.Samples.Select(s => s.Label).ToArray();
                 file.Write(PackedImageCacheFormat.Encode(size, size, Channels, list.ComputeHash(), labels, list.ClassNames));

@@ -215,6 +215,17 @@ public class ImageNetCacheTests
     }
 
     [Test]
+    public void AnUnwritableCacheFolderIsAClearError()
+    {
+        using var tree = new ImageNetTree();
+        WriteSplitTree(tree);
+        tree.WriteFile("a-file", []);
+        var options = Options(tree) with { CacheDirectory = Path.Combine(tree.Root, "a-file", "cache") };
+        Assert.That(() => ImageNetDataset.Load(100, tree.Root, DatasetSplit.Test, options),
+            Throws.InstanceOf<IOException>().With.Message.Contains("cannot write the image cache here").And.Message.Contains("--imagenet-cache-dir"));
+    }
+
+    [Test]
     public void ImageNet100WithoutSplitFilesTakesTheFirst100SortedSynsets()
     {
         using var tree = new ImageNetTree();
