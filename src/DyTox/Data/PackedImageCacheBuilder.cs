@@ -16,6 +16,9 @@ public readonly record struct CacheBuildProgress(string CachePath, int Done, int
 /// <c>Resize(S)</c>) and centre-cropped to S×S (<c>CenterCrop(S)</c>). Images are decoded in parallel, a block at a
 /// time, and written in list order, so the file is byte-identical whatever the thread count. It is written to a
 /// temporary file in the same folder and renamed into place at the end: a crash never leaves a cache that looks valid.
+/// Skia only decodes: its cubic resampler (<c>SKCubicResampler.CatmullRom</c>, same kernel) takes a fixed 4×4
+/// footprint and does not antialias when shrinking (a 1-pixel checkerboard shrunk 5× comes out as 0/255 stripes, PIL
+/// gives grey), and ImageNet's JPEGs are mostly shrunk 1.5–8× here, so the PIL-style resampler is used instead.
 /// </summary>
 public static class PackedImageCacheBuilder
 {
