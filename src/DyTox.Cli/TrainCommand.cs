@@ -36,9 +36,11 @@ internal static class TrainCommand
         var order = new Option<int>("--class-order") { Description = "Which class order of the data options to use (0-based).", DefaultValueFactory = _ => 0 };
         var set = new Option<string[]>("--set") { Description = "Override any option: --set key=value (YAML value syntax).", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
+        var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (default <data_path>/.dytox-cache, or ~/.cache/dytox/imagenet if data_path is read-only)." };
+        var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: side S of the cached images, Resize(S) + CenterCrop(S) (default 256, the original's test resize; needs S >= input_size).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("train", "Train DyTox class-incrementally and report Avg and Last accuracy.");
-        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet })
+        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, cacheDir, cacheSize })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -62,9 +64,10 @@ internal static class TrainCommand
                     o.Set(kv[..eq], kv[(eq + 1)..]);
                 }
                 o.EnsureValid();
-                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet));
+                var imageNet = ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize));
+                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), imageNet);
             }
-            catch (Exception e) when (e is OptionsException or DatasetFormatException or FileNotFoundException or DirectoryNotFoundException
+            catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
                                           or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)
             {
                 Console.Error.WriteLine($"dytox train: {e.Message}");
@@ -87,7 +90,27 @@ internal static class TrainCommand
         return o;
     }
 
-    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int orderIndex, bool quiet)
+    /// <summary>ImageNet cache settings; a build prints its progress about every 10 seconds.</summary>
+    private static ImageNetCacheOptions ImageNetCache(string? directory, int size)
+    {
+        if (size <= 0) throw new ArgumentException($"--imagenet-cache-size {size} must be positive.");
+        var lastPrint = System.Diagnostics.Stopwatch.StartNew();
+        return new ImageNetCacheOptions
+        {
+            ImageSize = size,
+            CacheDirectory = string.IsNullOrEmpty(directory) ? null : directory,
+            Log = line => Console.WriteLine(line),
+            Progress = p =>
+            {
+                if (p.Done < p.Total && lastPrint.Elapsed.TotalSeconds < 10) return;
+                lastPrint.Restart();
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  {Path.GetFileName(p.CachePath)}: {p.Done}/{p.Total} images ({100.0 * p.Done / p.Total:F1}%), {p.ImagesPerSecond:F0} images/s, {p.Elapsed:hh\\:mm\\:ss}"));
+            },
+        };
+    }
+
+    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int orderIndex, bool quiet, ImageNetCacheOptions imageNet)
     {
         var method = methodName.ToLowerInvariant() switch
         {
@@ -106,8 +129,10 @@ internal static class TrainCommand
         var backend = device.Backend;
 
         string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
-        var train = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Train);
-        var test = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Test);
+        var train = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Train, imageNet);
+        using var trainMapping = train as IDisposable; // ImageNet's memory-mapped caches
+        var test = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Test, imageNet);
+        using var testMapping = test as IDisposable;
         var scenario = DatasetCatalog.Scenario(o, train, test, orderIndex);
         if (method == ContinualMethod.Joint)
             scenario = new ClassIncrementalScenario(train, test, scenario.ClassCount, scenario.ClassCount, scenario.ClassOrder);
@@ -118,8 +143,17 @@ internal static class TrainCommand
         var settings = TrainerSettingsMapper.Settings(o, method, output);
 
         var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
-        var trainTransform = new AugmentationPipeline(string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox, normalizer);
-        var testTransform = new AugmentationPipeline(AugmentationPreset.None, normalizer);
+        var trainPreset = string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox;
+        bool imageNetData = DatasetCatalog.IsImageNet(o.DataSet);
+        if (imageNetData && (train.Height < o.InputSize || train.Width < o.InputSize))
+            throw new ArgumentException($"input_size {o.InputSize} is larger than the cached ImageNet images ({train.Height}x{train.Width}); raise --imagenet-cache-size.");
+        // ImageNet: RandomResizedCrop / CenterCrop from the cached S×S images to input_size; the small data sets keep crop-with-padding.
+        var trainTransform = imageNetData
+            ? AugmentationPipeline.WithResizedCrop(trainPreset, normalizer, o.InputSize)
+            : new AugmentationPipeline(trainPreset, normalizer);
+        var testTransform = imageNetData
+            ? AugmentationPipeline.WithResizedCrop(AugmentationPreset.None, normalizer, o.InputSize)
+            : new AugmentationPipeline(AugmentationPreset.None, normalizer);
 
         // A console bound to the current Console.Out (Spectre's static one caches the first writer it sees).
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });

@@ -6,11 +6,17 @@ namespace DyTox.Data;
 /// <summary>
 /// Maps the <c>data_set</c> option to a reader: <c>fmnist</c> (Fashion-MNIST IDX; empty <c>data_path</c> = Debian's
 /// install folder), <c>mnist</c> (IDX), <c>CIFAR</c>/<c>cifar100</c> (the binary version's folder),
-/// <c>synthetic</c> (seeded toy data). ImageNet needs JPEG decoding, which this data layer does not do.
+/// <c>synthetic</c> (seeded toy data), <c>imagenet100</c> and <c>imagenet1000</c> (also <c>imnet</c>/<c>imagenet</c>):
+/// the JPEG folders (<c>train/&lt;wnid&gt;/</c>, <c>val/&lt;wnid&gt;/</c>) or, for ImageNet-100, the original's split
+/// lists, decoded once into a packed S×S uint8 cache (<see cref="ImageNetDataset"/>) that is then memory-mapped.
+/// ImageNet datasets are <see cref="IDisposable"/> (the mapping); the other readers hold plain arrays.
 /// </summary>
 public static class DatasetCatalog
 {
-    public static ImageDataset Load(string dataSet, string dataPath, DatasetSplit split)
+    public static ImageDataset Load(string dataSet, string dataPath, DatasetSplit split) => Load(dataSet, dataPath, split, null);
+
+    /// <summary>Loads a split; <paramref name="imageNet"/> sets the ImageNet cache (size, folder, progress), ignored otherwise.</summary>
+    public static ImageDataset Load(string dataSet, string dataPath, DatasetSplit split, ImageNetCacheOptions? imageNet)
     {
         switch (Canonical(dataSet))
         {
@@ -25,15 +31,19 @@ public static class DatasetCatalog
                 return SyntheticImageDataset.Create(10, split == DatasetSplit.Train ? 100 : 20, 32, 32, 3,
                     seed: split == DatasetSplit.Train ? 1 : 2, name: $"synthetic/{split.ToString().ToLowerInvariant()}");
             case "imagenet":
-                throw new NotSupportedException(
-                    $"data_set \"{dataSet}\": ImageNet images are JPEG files and decoding them is out of scope of the data layer; " +
-                    "the split lists can be read with ImageNetSplitFile, but a converter to packed uint8 images is needed.");
+                return ImageNetDataset.Load(ImageNetClassCount(dataSet), RequirePath(dataSet, dataPath), split, imageNet);
             default:
                 throw new ArgumentException(
                     $"unknown data_set \"{dataSet}\"; expected fmnist, mnist, CIFAR (cifar100), synthetic, imagenet100 or imagenet1000.",
                     nameof(dataSet));
         }
     }
+
+    /// <summary>True for the ImageNet data sets, whose images are larger than the model input and take the crop transforms.</summary>
+    public static bool IsImageNet(string dataSet) => Canonical(dataSet) == "imagenet";
+
+    /// <summary>100 for <c>imagenet100</c>, 1000 for <c>imagenet1000</c>, <c>imnet</c> and <c>imagenet</c>.</summary>
+    public static int ImageNetClassCount(string dataSet) => dataSet.ToLowerInvariant() == "imagenet100" ? 100 : 1000;
 
     /// <summary>
     /// The Normalize statistics DyTox uses: CIFAR-100's published mean/std, ImageNet's for ImageNet, and

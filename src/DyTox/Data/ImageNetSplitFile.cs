@@ -18,8 +18,8 @@ public readonly record struct ImageNetSplitEntry(string RelativePath, int Label)
 
 /// <summary>
 /// Parser for the PODNet/DER/DyTox ImageNet-100 subset lists (<c>train_100.txt</c>, <c>val_100.txt</c>):
-/// one sample per line, <c>relative/path label</c> separated by whitespace. Decoding the JPEGs is out of
-/// scope of this project's data layer; a converter must produce packed uint8 images from these entries.
+/// one sample per line, <c>relative/path label</c> separated by whitespace. <see cref="ImageNetSampleList"/> turns
+/// them into the sample list that <see cref="PackedImageCacheBuilder"/> decodes into a packed uint8 cache.
 /// </summary>
 public sealed class ImageNetSplitFile
 {

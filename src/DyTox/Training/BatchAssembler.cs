@@ -36,9 +36,10 @@ public sealed class BatchAssembler
     /// <paramref name="destination"/>; sample i draws from stream (seed, epoch, firstPosition + i).</summary>
     public void FillHost(LabeledSubset subset, ReadOnlySpan<int> positions, long seed, int epoch, int firstPosition, float[] destination)
     {
-        if (subset.Source.Channels != channels || subset.Source.Height != height || subset.Source.Width != width)
+        var (outH, outW) = pipeline.OutputShape(subset.Source.Height, subset.Source.Width);
+        if (subset.Source.Channels != channels || outH != height || outW != width)
             throw new ArgumentException(
-                $"dataset {subset.Source.Name} has {subset.Source.Channels}×{subset.Source.Height}×{subset.Source.Width} images; the model expects {channels}×{height}×{width}.");
+                $"dataset {subset.Source.Name} has {subset.Source.Channels}×{subset.Source.Height}×{subset.Source.Width} images, transformed to {outH}×{outW}; the model expects {channels}×{height}×{width}.");
         int count = positions.Length, size = ImageElements;
         if (destination.Length < count * size) throw new ArgumentException($"host buffer of {destination.Length} floats for {count} images of {size}.");
         int[] pos = positions.ToArray();

@@ -30,8 +30,10 @@ public class DatasetCatalogTests
     {
         var train = DatasetCatalog.Load("synthetic", "", DatasetSplit.Train);
         Assert.That(train.Count, Is.EqualTo(1000));
-        Assert.That(() => DatasetCatalog.Load("imagenet100", "/x", DatasetSplit.Train),
-            Throws.TypeOf<NotSupportedException>().With.Message.Contains("decoding them is out of scope"));
+        Assert.That(() => DatasetCatalog.Load("imagenet100", "/no/imagenet", DatasetSplit.Train),
+            Throws.TypeOf<DirectoryNotFoundException>().With.Message.StartsWith("/no/imagenet:").And.Message.Contains("train/"));
+        Assert.That(() => DatasetCatalog.Load("imagenet1000", "", DatasetSplit.Train),
+            Throws.ArgumentException.With.Message.Contains("needs data_path"));
         Assert.That(() => DatasetCatalog.Load("CIFAR", "", DatasetSplit.Train),
             Throws.ArgumentException.With.Message.Contains("needs data_path"));
         Assert.That(() => DatasetCatalog.Load("svhn", "", DatasetSplit.Train),

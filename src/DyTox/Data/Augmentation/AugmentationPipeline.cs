@@ -12,25 +12,51 @@ public enum AugmentationPreset
 }
 
 /// <summary>
-/// The training transform of DyTox for small images: RandomCrop(size, padding) → HFlip(0.5) →
-/// RandAugment → ToTensor/Normalize into CHW floats. Deterministic given the random source;
-/// use <see cref="SampleSeed"/> to derive a per-sample source independent of thread scheduling.
+/// The transforms of DyTox. For small images (the constructor): RandomCrop(size, padding) → HFlip(0.5) →
+/// RandAugment → ToTensor/Normalize into CHW floats, the output as large as the input. For large images
+/// (<see cref="WithResizedCrop"/>, ImageNet): RandomResizedCrop(output size, bicubic) → HFlip(0.5) → RandAugment for
+/// training, CenterCrop(output size) for <see cref="AugmentationPreset.None"/>. Deterministic given the random
+/// source; use <see cref="SampleSeed"/> to derive a per-sample source independent of thread scheduling.
 /// </summary>
 public sealed class AugmentationPipeline
 {
     public AugmentationPipeline(
         AugmentationPreset preset, ImageNormalizer normalizer, int padding = 4, RandAugmentOptions? randAugment = null)
+        : this(preset, normalizer, padding, randAugment, outputSize: null, crop: null)
+    {
+    }
+
+    private AugmentationPipeline(
+        AugmentationPreset preset, ImageNormalizer normalizer, int padding, RandAugmentOptions? randAugment,
+        int? outputSize, RandomResizedCropOptions? crop)
     {
         ArgumentNullException.ThrowIfNull(normalizer);
         if (padding < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(padding), padding, "must be non-negative.");
         }
+        if (outputSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(outputSize), outputSize, "must be positive.");
+        }
         Preset = preset;
         Normalizer = normalizer;
         Padding = padding;
+        OutputSize = outputSize;
+        Crop = crop?.Validate();
         RandAugment = preset == AugmentationPreset.DyTox ? new RandAugment(randAugment) : null;
     }
+
+    /// <summary>
+    /// The ImageNet transforms at <paramref name="outputSize"/> (DyTox: 224): training presets take a
+    /// RandomResizedCrop (scale 0.08–1, ratio 3/4–4/3 unless <paramref name="crop"/> says otherwise) + flip
+    /// (+ RandAugment for <see cref="AugmentationPreset.DyTox"/>); <see cref="AugmentationPreset.None"/> takes the centre
+    /// crop. timm's ColorJitter for a policy-less ImageNet transform is not applied (DyTox always sets RandAugment).
+    /// </summary>
+    public static AugmentationPipeline WithResizedCrop(
+        AugmentationPreset preset, ImageNormalizer normalizer, int outputSize,
+        RandAugmentOptions? randAugment = null, RandomResizedCropOptions? crop = null) =>
+        new(preset, normalizer, padding: 0, randAugment, outputSize, crop ?? new RandomResizedCropOptions());
 
     public AugmentationPreset Preset { get; }
 
@@ -38,7 +64,17 @@ public sealed class AugmentationPipeline
 
     public int Padding { get; }
 
+    /// <summary>Side of the (square) output for the resized-crop transforms; null = the input's size.</summary>
+    public int? OutputSize { get; }
+
+    /// <summary>RandomResizedCrop settings of the resized-crop transforms; null for the small-image ones.</summary>
+    public RandomResizedCropOptions? Crop { get; }
+
     public RandAugment? RandAugment { get; }
+
+    /// <summary>Height and width of what <see cref="Augment"/> makes of an image of the given size.</summary>
+    public (int Height, int Width) OutputShape(int height, int width) =>
+        OutputSize is int size ? (size, size) : (height, width);
 
     /// <summary>Seed for the augmentation of one sample draw: (run seed, epoch, position in the epoch).</summary>
     public static long SampleSeed(long seed, int epoch, int position) => SeedMixer.Mix(seed, epoch, position);
@@ -46,13 +82,26 @@ public sealed class AugmentationPipeline
     /// <summary>Augments <paramref name="image"/> (HWC uint8) without normalising.</summary>
     public ByteImage Augment(ByteImage image, IRandomSource rng)
     {
+        if (OutputSize is int outputSize)
+        {
+            if (Preset == AugmentationPreset.None)
+            {
+                return ResizedCrop.CenterCrop(image, outputSize);
+            }
+            var resized = ResizedCrop.RandomResizedCrop(image, outputSize, Crop!, rng);
+            return FlipAndRandAugment(resized, rng);
+        }
         if (Preset == AugmentationPreset.None)
         {
             return image;
         }
         int size = Math.Min(image.Height, image.Width);
-        var result = CropFlip.RandomCrop(image, size, Padding, rng);
-        result = CropFlip.RandomHorizontalFlip(result, rng);
+        return FlipAndRandAugment(CropFlip.RandomCrop(image, size, Padding, rng), rng);
+    }
+
+    private ByteImage FlipAndRandAugment(ByteImage image, IRandomSource rng)
+    {
+        var result = CropFlip.RandomHorizontalFlip(image, rng);
         if (RandAugment is not null)
         {
             result = RandAugment.Apply(result, rng);

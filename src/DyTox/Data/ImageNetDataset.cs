@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DyTox.Data;
+
+/// <summary>How ImageNet's packed caches are made and where they live.</summary>
+public sealed record ImageNetCacheOptions
+{
+    /// <summary>Side S of the cached images: Resize(S) + CenterCrop(S). 256 = the original's test resize.</summary>
+    public int ImageSize { get; init; } = 256;
+
+    /// <summary>Folder for the cache files; null = <c>&lt;data_path&gt;/.dytox-cache</c>, or the user cache if that is read-only.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Decoding threads of a build; ≤ 0 = all processors.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>Called after each block of images a build writes.</summary>
+    public Action<CacheBuildProgress>? Progress { get; init; }
+
+    /// <summary>Called with one-line notes (which cache is used, built, or rebuilt because its list changed).</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// ImageNet-100 / ImageNet-1000 as <see cref="ImageDataset"/>s: the split's sample list
+/// (<see cref="ImageNetSampleList"/>) is packed once into an S×S uint8 cache, which is then memory-mapped
+/// (<see cref="PackedImageCache"/>). A cache whose list hash or size differs from the current list is rebuilt.
+/// </summary>
+public static class ImageNetDataset
+{
+    /// <summary>Loads (building the cache first if needed) ImageNet with <paramref name="classes"/> = 100 or 1000.</summary>
+    public static PackedImageCache Load(int classes, string dataPath, DatasetSplit split, ImageNetCacheOptions? options = null)
+    {
+        options ??= new ImageNetCacheOptions();
+        if (options.ImageSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ImageSize, "the ImageNet cache image size must be positive.");
+        }
+        if (!Directory.Exists(dataPath))
+        {
+            throw new DirectoryNotFoundException($"{dataPath}: ImageNet data folder not found; expected train/ and val/ synset folders (and for imagenet100 optionally train_100.txt / val_100.txt).");
+        }
+        var list = classes switch
+        {
+            100 => ImageNetSampleList.ImageNet100(dataPath, split),
+            1000 => ImageNetSampleList.ImageNet1000(dataPath, split),
+            _ => throw new ArgumentOutOfRangeException(nameof(classes), classes, "ImageNet comes as 100 or 1000 classes."),
+        };
+        string name = $"imagenet{classes}-{SplitName(split)}-{options.ImageSize}";
+        return LoadOrBuild(list, name, CachePath(dataPath, name, options.CacheDirectory), options);
+    }
+
+    /// <summary>Opens the cache at <paramref name="cachePath"/> if it was built from <paramref name="list"/> at the requested size, else (re)builds it.</summary>
+    public static PackedImageCache LoadOrBuild(ImageNetSampleList list, string name, string cachePath, ImageNetCacheOptions options)
+    {
+        byte[] hash = list.ComputeHash();
+        if (File.Exists(cachePath))
+        {
+            var cache = PackedImageCache.Open(cachePath, name);
+            if (cache.ListHash.SequenceEqual(hash) && cache.Height == options.ImageSize && cache.Width == options.ImageSize)
+            {
+                options.Log?.Invoke($"{name}: using cache {cachePath} ({cache.Count} images of {cache.Height}x{cache.Width})");
+                return cache;
+            }
+            cache.Dispose();
+            options.Log?.Invoke($"{name}: cache {cachePath} was built from another sample list or size; rebuilding it from {list.Source}");
+        }
+        else
+        {
+            options.Log?.Invoke($"{name}: building cache {cachePath} from {list.Source} ({list.Count} images, " +
+                                $"{(double)list.Count * options.ImageSize * options.ImageSize * 3 / (1 << 30):F1} GiB)");
+        }
+        PackedImageCacheBuilder.Build(list, cachePath, options.ImageSize, options.MaxDegreeOfParallelism, options.Progress);
+        var built = PackedImageCache.Open(cachePath, name);
+        if (!built.ListHash.SequenceEqual(hash))
+        {
+            built.Dispose();
+            throw new DatasetFormatException(cachePath, "the freshly built cache does not carry the list's hash (was it replaced concurrently?).");
+        }
+        return built;
+    }
+
+    /// <summary>
+    /// <c>&lt;cacheDirectory&gt;/&lt;name&gt;.u8</c> when a folder is given; else <c>&lt;data_path&gt;/.dytox-cache/&lt;name&gt;.u8</c>
+    /// if that exists or can be created and written; else the user cache (<c>$XDG_CACHE_HOME</c> or
+    /// <c>~/.cache</c>)<c>/dytox/imagenet/&lt;name&gt;-&lt;hash of data_path&gt;.u8</c>.
+    /// </summary>
+    public static string CachePath(string dataPath, string name, string? cacheDirectory)
+    {
+        if (!string.IsNullOrEmpty(cacheDirectory))
+        {
+            return Path.Combine(cacheDirectory, name + ".u8");
+        }
+        string beside = Path.Combine(dataPath, ".dytox-cache");
+        string besidePath = Path.Combine(beside, name + ".u8");
+        if (File.Exists(besidePath) || IsWritableFolder(beside))
+        {
+            return besidePath;
+        }
+        string xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? "";
+        string userCache = Path.IsPathRooted(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        string root = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataPath))))[..12];
+        return Path.Combine(userCache, "dytox", "imagenet", $"{name}-{root}.u8");
+    }
+
+    private static bool IsWritableFolder(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string SplitName(DatasetSplit split) => split == DatasetSplit.Train ? "train" : "val";
+}
