@@ -27,20 +27,22 @@
 // over the batch by gpsa_backward_reduce_f32 (gpsa_attention.cu) in increasing b, so results are bitwise
 // reproducible for a given block size.
 //
-// Shared memory (GpsaKernels.V4ForwardSharedBytes / V4BackwardSharedBytes), Np = round16(N), ld = round8(d) + 4:
+// Shared memory (GpsaKernels.TensorCoreForwardSharedBytes / TensorCoreBackwardSharedBytes), Np = round16(N), ld = round8(d) + 4:
 //   forward  3·Np·ld floats                                          (CIFAR: 27,648 B)
 //   backward (max(3·Np·ld, 2·Np·ld8(d)) + 2·Np·ld8(Np)) floats, ld8(x) = round8(x) rounded up to ≡ 8 mod 32
 //                                                                    (CIFAR: 64,512 B)
 #include "gpsa_mma_common.cuh"
 
-// Forward; N <= 8·GPSA4_KT = 64; grid = B·H, block = a multiple of 32 up to 256 (each warp takes 16-row tiles).
-// budget: registers <= 128
-extern "C" __global__ __launch_bounds__(256) void gpsa_forward_v4_f32(const float* qk, const float* v, const float* pos,
-                                                                      const float* gates, float* content, float* attn,
-                                                                      float* out, int batch, int n, int dim, int heads,
-                                                                      float scale) {
+// Forward body; N <= 8·GPSA4_KT = 64. NC, DC > 0 fix N and the head width at compile time (the CIFAR instance:
+// tile guards, strides and fragment addresses fold into constants; tools/sass_mix.sh counted integer and branch
+// instructions as over half of the generic instance's), 0 takes them from the arguments.
+template <int NC, int DC>
+__device__ __forceinline__ void gpsa4_forward(const float* qk, const float* v, const float* pos, const float* gates,
+                                              float* content, float* attn, float* out, int batch, int nArg, int dim,
+                                              int heads, float scale) {
     DYTOX_DYNAMIC_SHARED(float, smem);
-    const int d = dim / heads, dk = gpsa4_round(d, 8), ld = dk + 4, np = gpsa4_round(n, 16);
+    const int n = NC > 0 ? NC : nArg;
+    const int d = DC > 0 ? DC : dim / heads, dk = gpsa4_round(d, 8), ld = dk + 4, np = gpsa4_round(n, 16);
     const int b = blockIdx.x / heads, h = blockIdx.x - (blockIdx.x / heads) * heads;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -99,17 +101,16 @@ extern "C" __global__ __launch_bounds__(256) void gpsa_forward_v4_f32(const floa
     }
 }
 
-// Backward; N <= 64; scratch as in gpsa_attention.cu (its dS region unused here; dPos partials, gate partials).
-// Grid = B·H, block = a multiple of 32 up to 256.
-// budget: registers <= 128
-extern "C" __global__ __launch_bounds__(256) void gpsa_backward_v4_f32(const float* dout, const float* qk, const float* v,
-                                                                       const float* pos, const float* gates,
-                                                                       const float* content, const float* attn, float* dqk,
-                                                                       float* dv, float* scratch, int batch, int n, int dim,
-                                                                       int heads, float scale) {
+// Backward body; N <= 64; scratch as in gpsa_attention.cu (its dS region unused here; dPos partials, gate
+// partials); NC, DC as in the forward; reduce: 32 floats of shared memory for the block sum.
+template <int NC, int DC>
+__device__ __forceinline__ void gpsa4_backward(const float* dout, const float* qk, const float* v, const float* pos,
+                                               const float* gates, const float* content, const float* attn, float* dqk,
+                                               float* dv, float* scratch, int batch, int nArg, int dim, int heads,
+                                               float scale, float* reduce) {
     DYTOX_DYNAMIC_SHARED(float, smem);
-    __shared__ float reduce[32];
-    const int d = dim / heads, dk = gpsa4_round(d, 8), ld = dk + 4, ld2 = gpsa4_ld8(d);
+    const int n = NC > 0 ? NC : nArg;
+    const int d = DC > 0 ? DC : dim / heads, dk = gpsa4_round(d, 8), ld = dk + 4, ld2 = gpsa4_ld8(d);
     const int np = gpsa4_round(n, 16), ldp = gpsa4_ld8(np);
     const int region = max(3 * np * ld, 2 * np * ld2);
     const int b = blockIdx.x / heads, h = blockIdx.x - (blockIdx.x / heads) * heads;
@@ -208,3 +209,44 @@ extern "C" __global__ __launch_bounds__(256) void gpsa_backward_v4_f32(const flo
     }
 }
 
+// Grid = B·H, block = a multiple of 32 up to 256 (each warp takes 16-row tiles). Any N <= 64 and head width.
+// budget: registers <= 128
+extern "C" __global__ __launch_bounds__(256) void gpsa_forward_v4_f32(const float* qk, const float* v, const float* pos,
+                                                                      const float* gates, float* content, float* attn,
+                                                                      float* out, int batch, int n, int dim, int heads,
+                                                                      float scale) {
+    gpsa4_forward<0, 0>(qk, v, pos, gates, content, attn, out, batch, n, dim, heads, scale);
+}
+
+// N = 64, head width 32 (DyTox CIFAR); the launcher checks both.
+// budget: registers <= 128
+extern "C" __global__ __launch_bounds__(256) void gpsa_forward_v4_n64_d32_f32(const float* qk, const float* v,
+                                                                              const float* pos, const float* gates,
+                                                                              float* content, float* attn, float* out,
+                                                                              int batch, int n, int dim, int heads,
+                                                                              float scale) {
+    gpsa4_forward<64, 32>(qk, v, pos, gates, content, attn, out, batch, n, dim, heads, scale);
+}
+
+// Grid = B·H, block = a multiple of 32 up to 256. Any N <= 64 and head width.
+// budget: registers <= 128
+extern "C" __global__ __launch_bounds__(256) void gpsa_backward_v4_f32(const float* dout, const float* qk, const float* v,
+                                                                       const float* pos, const float* gates,
+                                                                       const float* content, const float* attn, float* dqk,
+                                                                       float* dv, float* scratch, int batch, int n, int dim,
+                                                                       int heads, float scale) {
+    __shared__ float reduce[32];
+    gpsa4_backward<0, 0>(dout, qk, v, pos, gates, content, attn, dqk, dv, scratch, batch, n, dim, heads, scale, reduce);
+}
+
+// N = 64, head width 32 (DyTox CIFAR); the launcher checks both.
+// budget: registers <= 128
+extern "C" __global__ __launch_bounds__(256) void gpsa_backward_v4_n64_d32_f32(const float* dout, const float* qk,
+                                                                               const float* v, const float* pos,
+                                                                               const float* gates, const float* content,
+                                                                               const float* attn, float* dqk, float* dv,
+                                                                               float* scratch, int batch, int n, int dim,
+                                                                               int heads, float scale) {
+    __shared__ float reduce[32];
+    gpsa4_backward<64, 32>(dout, qk, v, pos, gates, content, attn, dqk, dv, scratch, batch, n, dim, heads, scale, reduce);
+}

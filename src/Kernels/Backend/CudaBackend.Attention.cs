@@ -28,21 +28,14 @@ public sealed partial class CudaBackend
     private GpsaKernels Gpsa => _gpsa ??= new GpsaKernels(_driver);
 
     /// <summary>
-    /// The fused GPSA ops run the tensor-core kernels (<see cref="GpsaTensorCoreVersion"/>) where they apply (N ≤ 64,
+    /// The fused GPSA ops run the tensor-core kernels (v4, kernels/gpsa_attention_v4.cu) where they apply (N ≤ 64,
     /// sm_80+); off by default until measured faster than v3 on a GPU (kernels/README.md). Initially on when the
-    /// environment has DYTOX_GPSA_TENSOR_CORES=1 (v5) or =v4.
+    /// environment has DYTOX_GPSA_TENSOR_CORES=1.
     /// </summary>
     public bool GpsaTensorCores
     {
         get => Gpsa.TensorCores;
         set => Gpsa.TensorCores = value;
-    }
-
-    /// <summary>Which tensor-core GPSA version runs: 4 (kernels/gpsa_attention_v4.cu) or 5 (gpsa_attention_v5.cu, default).</summary>
-    public int GpsaTensorCoreVersion
-    {
-        get => Gpsa.TensorCoreVersion;
-        set => Gpsa.TensorCoreVersion = value;
     }
 
     /// <summary>Whether the fused GPSA ops run the tensor-core kernels at N tokens and this head width (see <see cref="GpsaTensorCores"/>).</summary>

@@ -1,4 +1,3 @@
-using DyTox.Kernels.Runtime.Launchers;
 using DyTox.Kernels.Checks;
 using DyTox.Kernels.Emulator;
 
@@ -32,7 +31,7 @@ public class GpsaKernelTests
         yield return new TestCaseData(imageNet, 256, 0).SetName($"v3 {imageNet} threads 256 (shared memory opt-in)");
     }
 
-    // v4 and v5 hold a row's scores in registers, 8 key tiles of 8: N <= 64 (CIFAR's 64 tokens; longer runs v3/v2).
+    // v4 (and the dev v5) hold a row's scores in registers, 8 key tiles of 8: N <= 64 (CIFAR's 64 tokens; longer runs v3/v2).
     private static readonly GpsaShape[] ShortShapes =
     [
         new(2, 9, 36, 3),    // head dim 12: 2 key tiles, 7 padded keys, one 16-row tile
@@ -44,18 +43,21 @@ public class GpsaKernelTests
         new(2, 64, 64, 2),   // CIFAR's token count: every key tile full, 8-byte plane accesses
     ];
 
-    private static IEnumerable<TestCaseData> TensorCoreCases()
+    private static IEnumerable<TestCaseData> V4Cases()
     {
-        foreach (var v in (int[])[4, 5])
-        {
-            // v5 takes heads up to 32 wide (the shape with d = 64 is v4's only)
-            foreach (var s in ShortShapes.Where(s => v == 4 || s.Dim / s.Heads <= GpsaKernels.TensorCoreV5MaxHeadDim))
-                yield return new TestCaseData(v, s, 128, 0).SetName($"v{v} {s} threads 128");
-            foreach (var threads in (int[])[32, 64, 256])
-                yield return new TestCaseData(v, ShortShapes[3], threads, 0).SetName($"v{v} {ShortShapes[3]} threads {threads}");
-            yield return new TestCaseData(v, ShortShapes[1], 128, 1).SetName($"v{v} {ShortShapes[1]} threads 128 misaligned");
-            yield return new TestCaseData(v, ShortShapes[4], 64, 1).SetName($"v{v} {ShortShapes[4]} threads 64 misaligned");
-        }
+        foreach (var s in ShortShapes) yield return new TestCaseData(s, 128, 0).SetName($"v4 {s} threads 128");
+        foreach (var threads in (int[])[32, 64, 256]) yield return new TestCaseData(ShortShapes[3], threads, 0).SetName($"v4 {ShortShapes[3]} threads {threads}");
+        yield return new TestCaseData(ShortShapes[1], 128, 1).SetName($"v4 {ShortShapes[1]} threads 128 misaligned");
+        yield return new TestCaseData(ShortShapes[4], 64, 1).SetName($"v4 {ShortShapes[4]} threads 64 misaligned");
+        // the compile-time CIFAR instance (N = 64, d = 32) at other block sizes and misaligned
+        foreach (var threads in (int[])[64, 256]) yield return new TestCaseData(ShortShapes[6], threads, 0).SetName($"v4 {ShortShapes[6]} threads {threads}");
+        yield return new TestCaseData(ShortShapes[6], 128, 1).SetName($"v4 {ShortShapes[6]} threads 128 misaligned");
+    }
+
+    private static IEnumerable<TestCaseData> V5Cases()
+    {
+        foreach (var s in ShortShapes.Where(s => s.Dim / s.Heads <= 32)) yield return new TestCaseData(s, 128).SetName($"v5 {s} threads 128");
+        foreach (var threads in (int[])[32, 256]) yield return new TestCaseData(ShortShapes[3], threads).SetName($"v5 {ShortShapes[3]} threads {threads}");
     }
 
     private static IEnumerable<TestCaseData> V2Cases()
@@ -74,22 +76,26 @@ public class GpsaKernelTests
     public void PromotedMatchesCpuBackend(GpsaShape shape, int threads, int misalign) =>
         Expect(GpsaCase.Run(AttentionDrivers.Production(), new GpsaV3(), threads, shape, misalign).Result);
 
-    [TestCaseSource(nameof(TensorCoreCases))]
-    public void TensorCoreMatchesCpuBackend(int version, GpsaShape shape, int threads, int misalign) =>
-        Expect(GpsaCase.Run(AttentionDrivers.Production(), new GpsaTensorCore(version), threads, shape, misalign).Result);
+    [TestCaseSource(nameof(V4Cases))]
+    public void TensorCoreMatchesCpuBackend(GpsaShape shape, int threads, int misalign) =>
+        Expect(GpsaCase.Run(AttentionDrivers.Production(), new GpsaV4(), threads, shape, misalign).Result);
 
-    [TestCase(4)]
-    [TestCase(5)]
-    public void TensorCoreIsBitwiseReproducibleAcrossRunsAndSchedules(int version)
+    [TestCaseSource(nameof(V5Cases))]
+    public void PreSplitTensorCoreMatchesCpuBackend(GpsaShape shape, int threads) =>
+        Expect(GpsaCase.Run(AttentionDrivers.Dev(), new GpsaV5(), threads, shape).Result);
+
+    [Test]
+    public void TensorCoreIsBitwiseReproducibleAcrossRunsAndSchedules()
     {
         var driver = AttentionDrivers.Production();
-        var shape = ShortShapes[3];
-        var kernels = new GpsaTensorCore(version);
-        var first = GpsaCase.Run(driver, kernels, 64, shape);
-        var second = GpsaCase.Run(driver, kernels, 64, shape);
-        var reverse = AttentionDrivers.WithSchedule(driver, EmulatorSchedule.Reverse, () => GpsaCase.Run(driver, kernels, 64, shape));
-        ExpectSameBits(first, second, "rerun");
-        ExpectSameBits(first, reverse, "reverse schedule");
+        foreach (var shape in (GpsaShape[])[ShortShapes[3], ShortShapes[6]]) // generic and compile-time instances
+        {
+            var first = GpsaCase.Run(driver, new GpsaV4(), 64, shape);
+            var second = GpsaCase.Run(driver, new GpsaV4(), 64, shape);
+            var reverse = AttentionDrivers.WithSchedule(driver, EmulatorSchedule.Reverse, () => GpsaCase.Run(driver, new GpsaV4(), 64, shape));
+            ExpectSameBits(first, second, $"{shape} rerun");
+            ExpectSameBits(first, reverse, $"{shape} reverse schedule");
+        }
     }
 
     [TestCaseSource(nameof(V2Cases))]

@@ -41,19 +41,18 @@ internal sealed class GpsaV3 : IGpsaVersion
 }
 
 /// <summary>
-/// The tensor-core versions, kernels/gpsa_attention_v4.cu and v5.cu (3xTF32; under the emulator the portable mma of
-/// mma_tf32.cuh), through the production launcher with <see cref="GpsaKernels.TensorCores"/> on; refuses to fall
-/// back silently.
+/// v4, kernels/gpsa_attention_v4.cu (tensor cores, 3xTF32; under the emulator the portable mma of mma_tf32.cuh)
+/// through the production launcher with <see cref="GpsaKernels.TensorCores"/> on; refuses to fall back silently.
 /// </summary>
-internal sealed class GpsaTensorCore(int version) : IGpsaVersion
+internal sealed class GpsaV4 : IGpsaVersion
 {
-    public string Name => $"v{version}";
+    public string Name => "v4";
 
-    private GpsaKernels Kernels(ICudaDriver driver, int threads, int n, int headDim)
+    private static GpsaKernels Kernels(ICudaDriver driver, int threads, int n, int headDim)
     {
-        var k = new GpsaKernels(driver) { TensorCores = true, TensorCoreVersion = version, TensorCoreBlockThreads = threads };
+        var k = new GpsaKernels(driver) { TensorCores = true, TensorCoreBlockThreads = threads };
         if (!k.UsesTensorCores(n, headDim))
-            throw new InvalidOperationException($"v{version} does not apply at N={n}, head dim {headDim} on {driver.Device.Name}.");
+            throw new InvalidOperationException($"v4 does not apply at N={n}, head dim {headDim} on {driver.Device.Name}.");
         return k;
     }
 
@@ -70,6 +69,59 @@ internal sealed class GpsaTensorCore(int version) : IGpsaVersion
     public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
                          ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch) =>
         Kernels(driver, threads, n, dim / heads).Backward(dOut, qk, v, pos, gates, content, attn, dqk, dv, dPos, dGates, batch, n, dim, heads, scale, scratch);
+
+    public long ScratchBytes(int batch, int n, int heads) => GpsaKernels.BackwardScratchBytes(batch, n, heads);
+}
+
+/// <summary>
+/// v5, kernels/dev/gpsa_attention_v5.cu (tensor cores with operands pre-split in shared memory; not promoted, see
+/// kernels/README.md), launched directly with its own shared-memory sizes; positional kernels and the batch
+/// reduction are the production ones.
+/// </summary>
+internal sealed unsafe class GpsaV5 : IGpsaVersion
+{
+    public const string Source = "gpsa_attention_v5.cu";
+    public string Name => "v5";
+
+    private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+
+    // Q, K, V as (big, small) pairs at rows of round8(d) + 4, + 4, + 2 pairs.
+    public static int ForwardSharedBytes(int n, int headDim)
+    {
+        int np = RoundUp(n, 16), dk = RoundUp(headDim, 8);
+        return np * (2 * (dk + 4) + dk + 2) * 8;
+    }
+
+    // max(phase-1 dO, V, K pairs; phase-2 Q, dO pairs at rows ≡ 4 mod 16) + attn and dS floats at rows ≡ 8 mod 32.
+    public static int BackwardSharedBytes(int n, int headDim)
+    {
+        int np = RoundUp(n, 16), dk = RoundUp(headDim, 8);
+        int ld2 = dk + (((4 - dk) % 16) + 16) % 16, ldp = np + ((40 - (np & 31)) & 31);
+        return Math.Max(np * (2 * (dk + 4) + dk + 2), 2 * np * ld2) * 8 + 2 * np * ldp * 4;
+    }
+
+    public void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n) =>
+        new GpsaKernels(driver).Positional(rel, w, b, pos, heads, n);
+
+    public void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n) =>
+        new GpsaKernels(driver).PositionalBackward(dPos, pos, rel, dW, dB, heads, n);
+
+    public void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
+                        int batch, int n, int dim, int heads, float scale)
+    {
+        void** args = stackalloc void*[] { &qk, &v, &pos, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
+        driver.Launch(driver.GetFunction(Source, "gpsa_forward_v5_f32"), new Dim3(batch * heads), new Dim3(threads), ForwardSharedBytes(n, dim / heads), args);
+    }
+
+    public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
+                         ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch)
+    {
+        void** args = stackalloc void*[] { &dOut, &qk, &v, &pos, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
+        driver.Launch(driver.GetFunction(Source, "gpsa_backward_v5_f32"), new Dim3(batch * heads), new Dim3(threads), BackwardSharedBytes(n, dim / heads), args);
+        void** reduce = stackalloc void*[] { &dPos, &dGates, &scratch, &gates, &batch, &n, &heads };
+        var grid = new Dim3(checked((int)((Math.Max((long)heads * n * n, heads) + threads - 1) / threads)));
+        driver.Launch(driver.GetFunction(GpsaKernels.Source, "gpsa_backward_reduce_f32"), grid, new Dim3(threads), 0, reduce);
+    }
 
     public long ScratchBytes(int batch, int n, int heads) => GpsaKernels.BackwardScratchBytes(batch, n, heads);
 }

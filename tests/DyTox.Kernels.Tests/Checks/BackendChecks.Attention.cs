@@ -39,29 +39,25 @@ public static partial class BackendChecks
             yield return new($"TaskAttention forward and backward ({path})", c => c.WithPath(path, () => TaskAttention(c)));
         }
         yield return new("GPSA fused vs reference path", FusedVersusReferenceGpsa);
-        // The tensor-core kernels (v4, v5) apply up to N = 64: checked at min(N, 64) tokens, against the CPU and the reference path.
-        foreach (var version in (int[])[4, 5])
-        {
-            yield return new($"GpsaForward and backward (Fused, v{version} tensor cores)", c => TensorCores(c, version, GpsaForwardBackward));
-            yield return new($"GPSA v{version} tensor cores vs reference path", c => TensorCores(c, version, FusedVersusReferenceGpsa));
-        }
+        // The tensor-core kernels (v4) apply up to N = 64: checked at min(N, 64) tokens, against the CPU and the reference path.
+        yield return new("GpsaForward and backward (Fused, v4 tensor cores)", c => TensorCores(c, GpsaForwardBackward));
+        yield return new("GPSA v4 tensor cores vs reference path", c => TensorCores(c, FusedVersusReferenceGpsa));
         yield return new("task attention fused vs reference path", FusedVersusReferenceTask);
     }
 
     /// <summary>Runs <paramref name="check"/> with GPSA on the tensor-core kernels at a token count they take.</summary>
-    private static CheckResult TensorCores(BackendCheckContext c, int version, Func<BackendCheckContext, CheckResult> check)
+    private static CheckResult TensorCores(BackendCheckContext c, Func<BackendCheckContext, CheckResult> check)
     {
         var shapes = c.Shapes with { Tokens = Math.Min(c.Shapes.Tokens, Runtime.Launchers.GpsaKernels.TensorCoreMaxSequence) };
-        var (saved, savedVersion) = (c.Gpu.GpsaTensorCores, c.Gpu.GpsaTensorCoreVersion);
+        var saved = c.Gpu.GpsaTensorCores;
         c.Gpu.GpsaTensorCores = true;
-        c.Gpu.GpsaTensorCoreVersion = version;
         try
         {
             if (!c.Gpu.GpsaUsesTensorCores(shapes.Tokens, shapes.Dim / shapes.Heads))
-                return new CheckResult("tensor cores", false, $"v{version} does not apply at N={shapes.Tokens}, head dim {shapes.Dim / shapes.Heads} on this device");
+                return new CheckResult("tensor cores", false, $"v4 does not apply at N={shapes.Tokens}, head dim {shapes.Dim / shapes.Heads} on this device");
             return check(new BackendCheckContext(c.Gpu, shapes));
         }
-        finally { (c.Gpu.GpsaTensorCores, c.Gpu.GpsaTensorCoreVersion) = (saved, savedVersion); }
+        finally { c.Gpu.GpsaTensorCores = saved; }
     }
 
     private static CheckResult GpsaPositional(BackendCheckContext c)

@@ -29,58 +29,37 @@ public sealed unsafe class GpsaKernels
     /// <summary>The source holding the long-sequence backward (v2).</summary>
     public const string LongSequenceSource = "gpsa_attention_v2.cu";
 
-    /// <summary>The tensor-core versions: v4 (kernels/gpsa_attention_v4.cu: mma.sync TF32 tiles at float32 accuracy,
-    /// 3xTF32, operands split at each fragment load) and v5 (kernels/gpsa_attention_v5.cu: operands split once).</summary>
-    public static string TensorCoreSource(int version) => version switch
-    {
-        4 => "gpsa_attention_v4.cu",
-        5 => "gpsa_attention_v5.cu",
-        _ => throw new ArgumentOutOfRangeException(nameof(version), version, "tensor-core GPSA versions are 4 and 5."),
-    };
+    /// <summary>The tensor-core version (v4, kernels/gpsa_attention_v4.cu): mma.sync TF32 tiles at float32 accuracy (3xTF32).</summary>
+    public const string TensorCoreSource = "gpsa_attention_v4.cu";
 
-    /// <summary>Longest sequence the tensor-core versions handle (a row's scores live in registers: 8 key tiles of 8).</summary>
+    /// <summary>Longest sequence v4 handles (a row's scores live in registers: 8 key tiles of 8).</summary>
     public const int TensorCoreMaxSequence = 64;
 
-    /// <summary>Widest head v5 handles (its phase-2 accumulators: 4 channel tiles of 8; DyTox's heads are 32 wide).</summary>
-    public const int TensorCoreV5MaxHeadDim = 32;
-
-    /// <summary>Threads per block of the tensor-core kernels by default: 4 warps, one 16-row tile each at N = 64.</summary>
+    /// <summary>Threads per block of v4 by default: 4 warps, one 16-row tile each at N = 64.</summary>
     public const int DefaultTensorCoreBlockThreads = 128;
 
-    /// <summary>Largest tensor-core block (their __launch_bounds__(256)).</summary>
+    /// <summary>Largest v4 block (its __launch_bounds__(256)).</summary>
     public const int MaxTensorCoreBlockThreads = 256;
 
     private readonly ICudaDriver _driver;
     private readonly KernelCache _kernels;
     private readonly KernelCache _longKernels;
-    private readonly KernelCache[] _tensorCoreKernels; // v4, v5
+    private readonly KernelCache _tensorCoreKernels;
 
     public GpsaKernels(ICudaDriver driver)
     {
         _driver = driver ?? throw new ArgumentNullException(nameof(driver));
         _kernels = new KernelCache(driver, Source);
         _longKernels = new KernelCache(driver, LongSequenceSource);
-        _tensorCoreKernels = [new KernelCache(driver, TensorCoreSource(4)), new KernelCache(driver, TensorCoreSource(5))];
-        var setting = Environment.GetEnvironmentVariable("DYTOX_GPSA_TENSOR_CORES");
-        TensorCores = setting is "1" or "4" or "5" or "v4" or "v5";
-        TensorCoreVersion = setting is "4" or "v4" ? 4 : 5;
+        _tensorCoreKernels = new KernelCache(driver, TensorCoreSource);
     }
 
     /// <summary>
-    /// Run the tensor-core kernels (<see cref="TensorCoreVersion"/>) where they apply (<see cref="UsesTensorCores"/>);
-    /// otherwise v3 (and v2's backward above <see cref="LongSequenceThreshold"/>). Off by default until measured faster
-    /// on a GPU (kernels/README.md). For new instances, DYTOX_GPSA_TENSOR_CORES=1 (or v5) turns on v5, =v4 turns on v4.
+    /// Run the tensor-core kernels (v4) where they apply (<see cref="UsesTensorCores"/>); otherwise v3 (and v2's
+    /// backward above <see cref="LongSequenceThreshold"/>). Off by default until v4 is measured faster on a GPU
+    /// (kernels/README.md); DYTOX_GPSA_TENSOR_CORES=1 turns it on for new instances.
     /// </summary>
-    public bool TensorCores { get; set; }
-
-    /// <summary>Which tensor-core version runs when <see cref="TensorCores"/> is on: 4 or 5 (default).</summary>
-    public int TensorCoreVersion
-    {
-        get;
-        set => field = value is 4 or 5
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(TensorCoreVersion), value, "tensor-core GPSA versions are 4 and 5.");
-    } = 5;
+    public bool TensorCores { get; set; } = Environment.GetEnvironmentVariable("DYTOX_GPSA_TENSOR_CORES") == "1";
 
     /// <summary>Threads per block of the v4 kernels (a multiple of 32, 32–256).</summary>
     public int TensorCoreBlockThreads
@@ -93,48 +72,28 @@ public sealed unsafe class GpsaKernels
     } = DefaultTensorCoreBlockThreads;
 
     /// <summary>
-    /// Whether <see cref="Forward"/> and <see cref="Backward"/> run the tensor-core kernels at this shape:
-    /// <see cref="TensorCores"/> on, a device with mma.sync TF32 (sm_80 or later; the emulator has its portable twin),
-    /// N ≤ <see cref="TensorCoreMaxSequence"/>, for v5 d ≤ <see cref="TensorCoreV5MaxHeadDim"/>, and the backward's
-    /// shared memory within the device's opt-in limit.
+    /// Whether <see cref="Forward"/> and <see cref="Backward"/> run v4 at this shape: <see cref="TensorCores"/> on,
+    /// a device with mma.sync TF32 (sm_80 or later; the emulator has its portable twin), N ≤
+    /// <see cref="TensorCoreMaxSequence"/>, and the backward's shared memory within the device's opt-in limit.
     /// </summary>
     public bool UsesTensorCores(int n, int headDim) =>
         TensorCores && n <= TensorCoreMaxSequence && (_driver.Kind == "emulator" || _driver.Device.Major >= 8)
-        && (TensorCoreVersion == 4 || headDim <= TensorCoreV5MaxHeadDim)
-        && TensorCoreBackwardSharedBytes(TensorCoreVersion, n, headDim)
-           <= Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
+        && TensorCoreBackwardSharedBytes(n, headDim) <= Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
 
-    /// <summary>
-    /// Forward dynamic shared memory. v4: Q, K, V as floats, rows of round8(d) + 4, round16(N) rows. v5: the same
-    /// three as (big, small) TF32 pairs of 8 bytes, rows of round8(d) + 4, + 4 and + 2 pairs.
-    /// </summary>
-    public static int TensorCoreForwardSharedBytes(int version, int n, int headDim)
-    {
-        int np = RoundUp(n, 16), dk = RoundUp(headDim, 8);
-        return version switch
-        {
-            4 => checked(3 * np * (dk + 4) * sizeof(float)),
-            5 => checked(np * (2 * (dk + 4) + dk + 2) * 8),
-            _ => throw new ArgumentOutOfRangeException(nameof(version), version, "tensor-core GPSA versions are 4 and 5."),
-        };
-    }
+    /// <summary>The shape of v4's compile-time instance (DyTox CIFAR: 64 tokens, heads 32 wide); others take the generic one.</summary>
+    public static bool IsTensorCoreSpecialized(int n, int headDim) => n == 64 && headDim == 32;
 
-    /// <summary>
-    /// Backward dynamic shared memory: the phase-1 operands, reused by the phase-2 operands (v4: dO, K, V floats at
-    /// rows of round8(d) + 4, then Q, dO at rows ≡ 8 mod 32; v5: dO, V, K pairs at rows of + 4, + 4, + 2, then Q, dO
-    /// pairs at rows ≡ 4 mod 16), plus the attn and dS planes as floats [round16(N), ≡ 8 mod 32].
-    /// </summary>
-    public static int TensorCoreBackwardSharedBytes(int version, int n, int headDim)
+    /// <summary>v4 forward: Q, K, V of the head with rows of round8(d) + 4 floats, round16(N) rows.</summary>
+    public static int TensorCoreForwardSharedBytes(int n, int headDim) =>
+        checked(3 * RoundUp(n, 16) * (RoundUp(headDim, 8) + 4) * sizeof(float));
+
+    /// <summary>v4 backward: max(dO, K, V at rows of round8(d) + 4; Q, dO at rows ≡ 8 mod 32) plus the attn and dS
+    /// planes [round16(N), ≡ 8 mod 32].</summary>
+    public static int TensorCoreBackwardSharedBytes(int n, int headDim)
     {
-        int np = RoundUp(n, 16), dk = RoundUp(headDim, 8);
-        long planes = 2L * np * Stride8Mod32(np) * sizeof(float);
-        long region = version switch
-        {
-            4 => Math.Max(3L * np * (dk + 4), 2L * np * Stride8Mod32(headDim)) * sizeof(float),
-            5 => Math.Max((long)np * (2 * (dk + 4) + dk + 2), 2L * np * (dk + (((4 - dk) % 16) + 16) % 16)) * 8,
-            _ => throw new ArgumentOutOfRangeException(nameof(version), version, "tensor-core GPSA versions are 4 and 5."),
-        };
-        return checked((int)(region + planes));
+        var np = RoundUp(n, 16);
+        var region = Math.Max(3 * np * (RoundUp(headDim, 8) + 4), 2 * np * Stride8Mod32(headDim));
+        return checked((region + 2 * np * Stride8Mod32(np)) * sizeof(float));
     }
 
     // round8(cols) rounded up to ≡ 8 (mod 32): gpsa4_ld8 in gpsa_attention_v4.cu.
@@ -210,8 +169,8 @@ public sealed unsafe class GpsaKernels
         var shared = CheckShape(batch, n, dim, heads, scale);
         void** args = stackalloc void*[] { &qk, &v, &posAttn, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
         if (UsesTensorCores(n, dim / heads))
-            _driver.Launch(_tensorCoreKernels[TensorCoreVersion - 4][TensorCoreVersion == 4 ? "gpsa_forward_v4_f32" : "gpsa_forward_v5_f32"], new Dim3(batch * heads),
-                           new Dim3(TensorCoreBlockThreads), TensorCoreForwardSharedBytes(TensorCoreVersion, n, dim / heads), args);
+            _driver.Launch(_tensorCoreKernels[IsTensorCoreSpecialized(n, dim / heads) ? "gpsa_forward_v4_n64_d32_f32" : "gpsa_forward_v4_f32"],
+                           new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), TensorCoreForwardSharedBytes(n, dim / heads), args);
         else
             _driver.Launch(_kernels["gpsa_forward_f32"], new Dim3(batch * heads), new Dim3(BlockThreads), shared, args);
     }
@@ -235,8 +194,8 @@ public sealed unsafe class GpsaKernels
                 $"GPSA backward runs at most {MaxBackwardThreads} threads per block (its register cap); BlockThreads is {BlockThreads}.");
         void** args = stackalloc void*[] { &dOut, &qk, &v, &posAttn, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
         if (UsesTensorCores(n, dim / heads))
-            _driver.Launch(_tensorCoreKernels[TensorCoreVersion - 4][TensorCoreVersion == 4 ? "gpsa_backward_v4_f32" : "gpsa_backward_v5_f32"], new Dim3(batch * heads),
-                           new Dim3(TensorCoreBlockThreads), TensorCoreBackwardSharedBytes(TensorCoreVersion, n, dim / heads), args);
+            _driver.Launch(_tensorCoreKernels[IsTensorCoreSpecialized(n, dim / heads) ? "gpsa_backward_v4_n64_d32_f32" : "gpsa_backward_v4_f32"],
+                           new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), TensorCoreBackwardSharedBytes(n, dim / heads), args);
         else if (n > LongSequenceThreshold)
             _driver.Launch(_longKernels["gpsa_backward_v2_f32"], new Dim3(batch * heads), new Dim3(BlockThreads),
                            LongSequenceBackwardSharedBytes(n, dim / heads, BlockThreads), args);

@@ -1,4 +1,4 @@
-// gpsa_attention_v5.cu: GPSA on tensor cores with operands split once (v5; v4: gpsa_attention_v4.cu).
+// dev/gpsa_attention_v5.cu: GPSA on tensor cores with operands split once (v5, not promoted; v4: ../gpsa_attention_v4.cu).
 // Same algorithm, fragment layouts, inputs, outputs and scratch as v4 (read its header first); N <= 64, d <= 32.
 //
 // Why: in v4 every fragment load from shared memory is followed by the 3xTF32 split of its values, and the same
@@ -15,7 +15,7 @@
 // Costs: shared memory per block grows (forward 54,272 B, backward 91,136 B at CIFAR: 4 forward / 2 backward
 // blocks of 128 threads per SM, v4: 4 / 3), and d is limited to 32 (4 channel tiles of accumulators in phase 2).
 //
-// Shared memory (GpsaKernels.TensorCoreForwardSharedBytes / TensorCoreBackwardSharedBytes with version 5),
+// Shared memory (GpsaV5.ForwardSharedBytes / BackwardSharedBytes in tests/DyTox.Kernels.Tests/Attention),
 // Np = round16(N), dk = round8(d), ldA = dk + 4, ldV = dk + 2, ld2 = dk rounded up to ≡ 4 (mod 16) (uint2 units):
 //   forward  Np·(2·ldA + ldV) pairs
 //   backward max(Np·(2·ldA + ldV), 2·Np·ld2) pairs + 2·Np·ld8(Np) floats (attn and dS rows, as v4)
