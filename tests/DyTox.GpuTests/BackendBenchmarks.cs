@@ -45,6 +45,7 @@ internal static class BackendBenchmarks
         AdamWMany(gpu, timer, report);
         TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: false);
         TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true);
+        if (!quick) ImageNetTrainingStep(gpu, timer, report, 3);
         var stats = gpu.Memory.Stats;
         report.Line($"  backend allocator: peak {stats.PeakInUse >> 20} MiB, cached {stats.Cached >> 20} MiB, driver allocations {stats.DriverAllocations}");
     }
@@ -256,6 +257,15 @@ internal static class BackendBenchmarks
     }
 
     /// <summary>A whole DyTox CIFAR training step of task 2 (B=128, 10+10 classes): teacher + student forward, loss, backward, AdamW.</summary>
+    /// <summary>A DyTox ImageNet training step of task 2 (B=128, 224×224, 196 tokens, 10+10 classes), GPSA on v3/v2 (N > 64).</summary>
+    private static void ImageNetTrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps)
+    {
+        using var step = new DyToxStep(DyToxConfig.ImageNet, gpu, Batch, 10, 10);
+        step.Run();
+        var us = timer.Median(() => step.Run(), reps);
+        report.Bench("DyTox ImageNet training step (task 2)", $"B{Batch} 2 tasks", us, 0, 0, $"{Batch / (us / 1e6):F0} images/s");
+    }
+
     /// <summary><paramref name="tensorCores"/>: GPSA on v4 instead of v3.</summary>
     private static void TrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores)
     {
