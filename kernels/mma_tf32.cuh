@@ -8,15 +8,16 @@
 //   C, D (16 × 8, float32): c0 (g, 2t)  c1 (g, 2t+1)  c2 (g+8, 2t)  c3 (g+8, 2t+1)
 //
 // Accuracy ("3xTF32", as CUTLASS's fast-accurate float32 GEMM): TF32 keeps 10 of float32's 23 mantissa bits, so
-// each operand x is split into big = tf32(x) and small = x − big (exact in float32, read as TF32 by the mma), and
+// each operand x is split into big = tf32(x) and small = tf32(x − big) (x − big is exact in float32), and
 // a·b ≈ big_a·big_b + big_a·small_b + small_a·big_b, the small·small term (< 2^-20·|a·b|) dropped. The products of
 // TF32 values are exact in float32 and accumulate in float32, so the result is within a few float32 ulps of the
 // SIMT dot product: the tolerance of the CPU-twin tests is unchanged. Three mma per tile instead of one.
 //
 // Under the emulator (DYTOX_EMULATOR) or with DYTOX_PORTABLE_MMA defined, the mma is computed from warp shuffles
 // (64-bit, two fragment registers per shuffle) with the same fragment layout, so kernels that use it run, and are
-// checked against the CPU backend, without a GPU; a GPU test compiles the portable twin to compare it with the
-// instruction. Every lane of the warp must call it together (no divergence): it is a warp collective.
+// checked against the CPU backend, without a GPU; kernels/mma_check.cu runs both on one tile of exactly
+// representable values so a GPU check can compare the instruction, the twin and a host product bit for bit.
+// Every lane of the warp must call it together (no divergence): it is a warp collective.
 #pragma once
 #include "common.cuh"
 
@@ -37,12 +38,14 @@ struct Tf32B {
     unsigned big[2], small[2];
 };
 
-// big = x truncated to TF32 and small = x − big, which is exact in float32 and which the tensor cores read truncated
-// to TF32 in turn: |small| < 2^-10·|x| and its truncation loses < 2^-20·|x|, so big + small carries x to about 2^-20
-// relative (cvt.rna for both parts would give 2^-21, at 5 more instructions per value).
+// big = x truncated to TF32 and small = x − big (exact in float32) truncated to TF32 as well: |small| < 2^-10·|x| and
+// its truncation loses < 2^-20·|x|, so big + small carries x to about 2^-20 relative (cvt.rna for both parts would
+// give 2^-21, at 4 more instructions per value). small is truncated here rather than left to the tensor cores, whose
+// reading of the low 13 bits of a .tf32 operand the PTX ISA leaves open: every mma input is then exactly TF32, on the
+// GPU as in the portable twin.
 __device__ __forceinline__ void tf32_split(float x, unsigned& big, unsigned& small) {
     big = tf32_truncate(x);
-    small = __float_as_uint(x - __uint_as_float(big));
+    small = tf32_truncate(x - __uint_as_float(big));
 }
 
 // The A fragment (a0, a1, a2, a3) in the order of the table above.
@@ -94,15 +97,14 @@ __device__ __forceinline__ uint2 tf32_split_pair(float x) {
     return r;
 }
 
-#if defined(DYTOX_EMULATOR) || defined(DYTOX_PORTABLE_MMA)
 __device__ __forceinline__ unsigned long long tf32_pair(unsigned lo, unsigned hi) {
     return (unsigned long long)lo | ((unsigned long long)hi << 32);
 }
 
-// d += A·B for one 16×8×8 tile from shuffles: lane (g, t) gathers rows g and g+8 of A (from lanes 4g..4g+3) and
-// columns 2t, 2t+1 of B (from lanes 8t..8t+7), then sums k = 0..7 in order. Inputs are truncated to TF32 as the
-// tensor cores read them.
-__device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+// The portable twin: d += A·B for one 16×8×8 tile from shuffles: lane (g, t) gathers rows g and g+8 of A (from
+// lanes 4g..4g+3) and columns 2t, 2t+1 of B (from lanes 8t..8t+7), then sums k = 0..7 in order. Inputs are truncated
+// to TF32 as the tensor cores read them. Compiled everywhere: kernels/mma_check.cu compares it with the instruction.
+__device__ __forceinline__ void mma_tf32_m16n8k8_portable(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
     const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const unsigned long long rowLo = tf32_pair(a[0], a[2]); // row g: k = t, t + 4
     const unsigned long long rowHi = tf32_pair(a[1], a[3]); // row g + 8
@@ -129,14 +131,19 @@ __device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], const unsigned (
         d[3] = fmaf(ag8[k], b1[k], d[3]);
     }
 }
-#else
+
+// d += A·B for one 16×8×8 tile: the tensor-core instruction, or its portable twin under the emulator (or with
+// DYTOX_PORTABLE_MMA defined).
 __device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+#if defined(DYTOX_EMULATOR) || defined(DYTOX_PORTABLE_MMA)
+    mma_tf32_m16n8k8_portable(d, a, b);
+#else
     asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
                  "{%0, %1, %2, %3};"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
 #endif
+}
 
 // d += A·B at about float32 accuracy (3xTF32); the small terms first, so the big product lands on the smaller sum.
 __device__ __forceinline__ void mma_3xtf32(float (&d)[4], const Tf32A& a, const Tf32B& b) {

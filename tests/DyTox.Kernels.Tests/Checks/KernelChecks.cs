@@ -4,7 +4,7 @@ namespace DyTox.Kernels.Checks;
 public static class KernelChecks
 {
     public static IReadOnlyList<KernelCheck> All { get; } =
-        [.. ElementwiseChecks.All(), .. SoftmaxChecks.All(), .. LayerNormChecks.All(), .. GemmChecks.All()];
+        [.. ElementwiseChecks.All(), .. SoftmaxChecks.All(), .. LayerNormChecks.All(), .. GemmChecks.All(), .. MmaChecks.All()];
 
     /// <summary>Runs one check in its own context; an exception is a failure carrying its message.</summary>
     public static CheckResult Run(KernelCheck check, Runtime.ICudaDriver driver)
