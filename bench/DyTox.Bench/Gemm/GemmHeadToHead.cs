@@ -6,7 +6,8 @@ namespace DyTox.Bench.Gemm;
 /// <summary>
 /// OpenBLAS and the managed GEMM called alternately in one process, so both see the same machine load (the 2-core
 /// machine is shared; BenchmarkDotNet runs cases one after another in separate processes). Reports best and median
-/// GFLOP/s per provider and the managed/OpenBLAS ratio. Run: DyTox.Bench --gemm-h2h [rounds]
+/// GFLOP/s per provider and the managed/OpenBLAS ratio. Run: DyTox.Bench --gemm-h2h [rounds] [fmnist]
+/// (fmnist: the weight-gradient shapes of the Fashion-MNIST model instead of the CIFAR linear layers).
 /// </summary>
 public static unsafe class GemmHeadToHead
 {
@@ -21,7 +22,8 @@ public static unsafe class GemmHeadToHead
         CpuGemm.Provider = GemmProvider.Managed;
         Console.WriteLine($"Managed:  {CpuGemm.Describe}");
         Console.WriteLine($"{"shape",-36} {"OpenBLAS best",14} {"median",8} {"Managed best",13} {"median",8} {"ratio best",11} {"ratio median",13}");
-        foreach (var shape in GemmShape.DyToxLinear())
+        var shapes = args.Length > 2 && args[2] == "fmnist" ? GemmShape.FmnistWeightGradients() : GemmShape.DyToxLinear();
+        foreach (var shape in shapes)
         {
             using var buffers = new GemmBuffers(shape);
             var open = new List<double>();

@@ -30,6 +30,19 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransA, bo
         new("fc2 fwd", 8192, 384, 1536, false, true),
     ];
 
+    /// <summary>
+    /// The weight gradients (dYᵀ·X, TN) of the Fashion-MNIST model of the README's main job: B·N = 128·49 = 6272 rows,
+    /// D = 128, MLP 512: long k, little m·n (the managed GEMM's weakest shape class).
+    /// </summary>
+    public static IEnumerable<GemmShape> FmnistWeightGradients() =>
+    [
+        new("fmnist qk dW", 256, 128, 6272, true, false),
+        new("fmnist proj dW", 128, 128, 6272, true, false),
+        new("fmnist fc1 dW", 512, 128, 6272, true, false),
+        new("fmnist fc2 dW", 128, 512, 6272, true, false),
+        new("cifar proj dW", 384, 384, 8192, true, false),
+    ];
+
     /// <summary>Per-(batch, head) attention GEMMs: B·H = 128·12 = 1536, N = 64, head dim 32.</summary>
     public static IEnumerable<GemmShape> Attention() =>
     [
