@@ -77,7 +77,7 @@ internal static class TrainCommand
         return command;
     }
 
-    private static DyToxOptions LoadOptions(string[] files)
+    internal static DyToxOptions LoadOptions(string[] files)
     {
         var o = new DyToxOptions();
         if (files.Length == 0) files = [EmbeddedOptions.DefaultData, EmbeddedOptions.DefaultModel];
@@ -91,7 +91,7 @@ internal static class TrainCommand
     }
 
     /// <summary>ImageNet cache settings; a build prints its progress about every 10 seconds.</summary>
-    private static ImageNetCacheOptions ImageNetCache(string? directory, int size)
+    internal static ImageNetCacheOptions ImageNetCache(string? directory, int size)
     {
         if (size <= 0) throw new ArgumentException($"--imagenet-cache-size {size} must be positive.");
         var lastPrint = System.Diagnostics.Stopwatch.StartNew();
