@@ -29,9 +29,11 @@ internal static class InspectCommand
         var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64.", DefaultValueFactory = _ => "float32" };
         var order = new Option<int>("--class-order") { Description = "The class order the run used (0-based, as for train).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Where to write (default <run>/inspect)." };
+        var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (as for train)." };
+        var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: side S of the cached images (as for train).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("inspect", "Write the attention maps, GPSA gates and task-token attention of a trained run for a few images.");
-        foreach (var o in new Option[] { run, options, set, dataPath, images, split, device, dtype, order, output })
+        foreach (var o in new Option[] { run, options, set, dataPath, images, split, device, dtype, order, output, cacheDir, cacheSize })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -48,7 +50,8 @@ internal static class InspectCommand
                 o.EnsureValid();
                 string runDir = parse.GetValue(run)!;
                 var request = new Request(runDir, parse.GetValue(output) ?? Path.Combine(runDir, "inspect"), parse.GetValue(images),
-                                          ParseSplit(parse.GetValue(split)!), parse.GetValue(order));
+                                          ParseSplit(parse.GetValue(split)!), parse.GetValue(order),
+                                          TrainCommand.ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize)));
                 return Run(o, request, parse.GetValue(device)!, ParseDType(parse.GetValue(dtype)!));
             }
             catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
@@ -61,7 +64,7 @@ internal static class InspectCommand
         return command;
     }
 
-    private sealed record Request(string RunDirectory, string OutputDirectory, int Images, DatasetSplit Split, int ClassOrder);
+    private sealed record Request(string RunDirectory, string OutputDirectory, int Images, DatasetSplit Split, int ClassOrder, ImageNetCacheOptions ImageNet);
 
     private static int Run(DyToxOptions o, Request request, string deviceName, DType dtype)
     {
@@ -73,7 +76,7 @@ internal static class InspectCommand
         using var model = loaded.Model;
 
         // The data as train saw it: same scenario (class order → model labels) and the test transform.
-        var imageNet = TrainCommand.ImageNetCache(null, 256);
+        var imageNet = request.ImageNet;
         string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
         var train = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Train, imageNet);
         using var trainMapping = train as IDisposable;

@@ -149,6 +149,23 @@ public class InspectionTests
     }
 
     [Test]
+    public void ASingleTokenModelGivesOneMapPerTabAndForwardsLogits()
+    {
+        // The naive baseline: one task token shared by growing heads.
+        using var model = new DyToxModel(Config, CpuBackend.Instance, DType.Float64, new Rng(21));
+        model.AddTask(3, newTaskToken: false);
+        model.AddTask(2, newTaskToken: false);
+        model.Eval();
+        using var scope = TensorScope.Begin();
+        var x = Images(DType.Float64);
+        DyToxOutput plain;
+        using (GradMode.NoGrad()) plain = model.Forward(x, withDivergence: false);
+        var inspected = model.ForwardWithAttention(x);
+        Assert.That(inspected.Output.Logits.Value.ToArray<double>(), Is.EqualTo(plain.Logits.Value.ToArray<double>()));
+        Assert.That(inspected.Attention.Tabs[0].TaskCount, Is.EqualTo(1));
+    }
+
+    [Test]
     public void ATrainingModeModelIsRefused()
     {
         using var model = ThreeTaskModel(DType.Float32);
