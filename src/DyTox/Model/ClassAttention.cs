@@ -34,8 +34,10 @@ public sealed class ClassAttention : Module
     /// <summary>
     /// tokens [T, 1 or B, D] and patches [B, N, D], both already normalised → [T, B, D] (after the output projection).
     /// A token axis of extent 1 (the raw task tokens) is projected once and broadcast over the batch.
+    /// With a <paramref name="recorder"/> (gradient recording off) the task-attention weights are kept there (the same
+    /// backend op as <see cref="F.TaskAttention"/>, bitwise the same output).
     /// </summary>
-    public Variable Forward(Variable tokens, Variable patches)
+    public Variable Forward(Variable tokens, Variable patches, AttentionRecorder? recorder = null)
     {
         int batch = patches.Size(0);
         var q = TokenBroadcast.ToBatch(Q.Forward(tokens), batch);
@@ -43,7 +45,23 @@ public sealed class ClassAttention : Module
         var vToken = TokenBroadcast.ToBatch(V.Forward(tokens), batch);
         var kPatch = K.Forward(patches);
         var vPatch = V.Forward(patches);
-        return Proj.Forward(F.TaskAttention(q, kToken, vToken, kPatch, vPatch, Heads, Scale));
+        var attended = recorder is null
+            ? F.TaskAttention(q, kToken, vToken, kPatch, vPatch, Heads, Scale)
+            : Recorded(q, kToken, vToken, kPatch, vPatch, recorder);
+        return Proj.Forward(attended);
+    }
+
+    /// <summary>The body of F.TaskAttention without the tape, its weights copied to the recorder.</summary>
+    private Variable Recorded(Variable q, Variable kToken, Variable vToken, Variable kPatch, Variable vPatch, AttentionRecorder recorder)
+    {
+        if (GradMode.IsEnabled) throw new InvalidOperationException("recording attention maps needs gradient recording off (GradMode.NoGrad).");
+        var be = q.Backend;
+        int tasks = q.Size(0), batch = q.Size(1), n = kPatch.Size(1);
+        using var weights = be.Empty(q.DType, [tasks, batch, Heads, 1 + n]);
+        var y = be.Empty(q.DType, [tasks, batch, Dim]);
+        be.TaskAttentionForward(q.Value, kToken.Value, vToken.Value, kPatch.Value, vPatch.Value, Heads, Scale, weights, y);
+        recorder.Add(new TabAttentionSnapshot(recorder.NextTab, AttentionMap.FromTensor(weights)));
+        return new Variable(y);
     }
 }
 

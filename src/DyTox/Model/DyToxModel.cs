@@ -106,9 +106,10 @@ public sealed class DyToxModel : Module
     /// <summary>
     /// images [B, C, H, W] → logits [B, C_tot], the task embeddings [T, B, D] and, when
     /// <paramref name="withDivergence"/> and in training mode, the divergence logits [B, C_t + 1]. Evaluation mode
-    /// always skips the divergence head (its output is unused at inference).
+    /// always skips the divergence head (its output is unused at inference). A <paramref name="recorder"/> (gradient
+    /// recording off) collects every SAB's and TAB's attention maps; see <see cref="DyToxInspection.ForwardWithAttention"/>.
     /// </summary>
-    public DyToxOutput Forward(Variable images, bool withDivergence)
+    public DyToxOutput Forward(Variable images, bool withDivergence, AttentionRecorder? recorder = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (TaskCount == 0) throw new InvalidOperationException("DyToxModel has no task yet: call AddTask before Forward.");
@@ -120,10 +121,10 @@ public sealed class DyToxModel : Module
             throw new InvalidOperationException($"the divergence head exists from the second task on; this model has {TaskCount} task(s).");
 
         var x = F.Add(PatchEmbed.Forward(images), PosEmbed);
-        foreach (var sab in Sabs) x = sab.Forward(x);
+        foreach (var sab in Sabs) x = sab.Forward(x, recorder);
 
         var tokens = TaskTokens.Count == 1 ? (Variable)TaskTokens[0] : F.Concat(0, AllTaskTokens());
-        foreach (var tab in Tabs) tokens = tab.Forward(x, tokens);
+        foreach (var tab in Tabs) tokens = tab.Forward(x, tokens, recorder);
         var embeddings = tokens; // [T, B, D]
 
         var perTask = new Variable[TaskCount];

@@ -49,15 +49,39 @@ public sealed class GpsaAttention : Module
     /// <summary>The fixed [N, N, 3] table (Δx, Δy, Δx² + Δy²), key minus query.</summary>
     public TensorT RelativePositions => relativePositions;
 
-    /// <summary>x [B, N, D] (already normalised) → [B, N, D].</summary>
-    public Variable Forward(Variable x)
+    /// <summary>
+    /// x [B, N, D] (already normalised) → [B, N, D]. With a <paramref name="recorder"/> (gradient recording off) the
+    /// maps the GPSA op computes anyway (positional, content, mixed) are kept there: the same backend ops on the same
+    /// inputs as <see cref="F.Gpsa"/>, so the output is bitwise the same.
+    /// </summary>
+    public Variable Forward(Variable x, AttentionRecorder? recorder = null)
     {
         if (x.Rank != 3 || x.Size(1) != Tokens || x.Size(2) != Dim)
             throw new ArgumentException($"GpsaAttention expects x [B, {Tokens}, {Dim}]; got {x.Value.Describe()}.", nameof(x));
         var qk = Qk.Forward(x);
         var v = V.Forward(x);
-        var mixed = F.Gpsa(qk, v, PosProj.Weight, PosProj.Bias!, GatingParam, relativePositions, Heads, Scale);
+        var mixed = recorder is null
+            ? F.Gpsa(qk, v, PosProj.Weight, PosProj.Bias!, GatingParam, relativePositions, Heads, Scale)
+            : Recorded(qk, v, recorder);
         return Proj.Forward(mixed);
+    }
+
+    /// <summary>The body of F.Gpsa without the tape, its maps copied to the recorder.</summary>
+    private Variable Recorded(Variable qk, Variable v, AttentionRecorder recorder)
+    {
+        if (GradMode.IsEnabled) throw new InvalidOperationException("recording attention maps needs gradient recording off (GradMode.NoGrad).");
+        var be = qk.Backend;
+        int b = qk.Size(0), n = qk.Size(1), h = Heads;
+        using var posAttn = be.Empty(qk.DType, [h, n, n]);
+        using var content = be.Empty(qk.DType, [b, h, n, n]);
+        using var mixed = be.Empty(qk.DType, [b, h, n, n]);
+        be.GpsaPositional(relativePositions, PosProj.Weight.Value, PosProj.Bias!.Value, posAttn);
+        var y = be.Empty(qk.DType, [b, n, Dim]);
+        be.GpsaForward(qk.Value, v.Value, posAttn, GatingParam.Value, h, Scale, content, mixed, y);
+        var gates = Array.ConvertAll(ReadDoubles(GatingParam.Value), g => (float)(1.0 / (1.0 + Math.Exp(-g))));
+        recorder.Add(new SabAttentionSnapshot(recorder.NextSab, new AttentionMap(gates, [h]), AttentionMap.FromTensor(posAttn),
+                                              AttentionMap.FromTensor(content), AttentionMap.FromTensor(mixed)));
+        return new Variable(y);
     }
 
     public override void Dispose()

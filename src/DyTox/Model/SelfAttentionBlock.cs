@@ -28,10 +28,10 @@ public sealed class SelfAttentionBlock : Module
     /// <summary>Null when the block's stochastic-depth rate is 0 (block 0, or DropPathMax = 0).</summary>
     public DropPath? DropPath { get; }
 
-    /// <summary>x [B, N, D] → [B, N, D].</summary>
-    public Variable Forward(Variable x)
+    /// <summary>x [B, N, D] → [B, N, D]; <paramref name="recorder"/> keeps the attention maps (see <see cref="AttentionRecorder"/>).</summary>
+    public Variable Forward(Variable x, AttentionRecorder? recorder = null)
     {
-        x = F.Add(x, Drop(Attn.Forward(Norm1.Forward(x))));
+        x = F.Add(x, Drop(Attn.Forward(Norm1.Forward(x), recorder)));
         return F.Add(x, Drop(Mlp.Forward(Norm2.Forward(x))));
     }
 

@@ -28,12 +28,13 @@ public sealed class TaskAttentionBlock : Module
     public Mlp Mlp { get; }
     public DropPath? DropPath { get; }
 
-    /// <summary>patches [B, N, D], tokens [T, 1 or B, D] → updated tokens [T, B, D].</summary>
-    public Variable Forward(Variable patches, Variable tokens)
+    /// <summary>patches [B, N, D], tokens [T, 1 or B, D] → updated tokens [T, B, D]; <paramref name="recorder"/> keeps the
+    /// task-attention weights (see <see cref="AttentionRecorder"/>).</summary>
+    public Variable Forward(Variable patches, Variable tokens, AttentionRecorder? recorder = null)
     {
         if (patches.Rank != 3 || tokens.Rank != 3 || tokens.Size(2) != patches.Size(2))
             throw new ArgumentException($"TaskAttentionBlock expects patches [B, N, D] and tokens [T, 1 or B, D]; got {patches.Value.Describe()} and {tokens.Value.Describe()}.");
-        var attended = Attn.Forward(Norm1.Forward(tokens), Norm1.Forward(patches));
+        var attended = Attn.Forward(Norm1.Forward(tokens), Norm1.Forward(patches), recorder);
         var u = F.Add(tokens, Drop(attended));
         return F.Add(u, Drop(Mlp.Forward(Norm2.Forward(u))));
     }
