@@ -20,14 +20,14 @@ internal static class InspectCommand
     public static Command Create()
     {
         var run = new Option<string>("--run") { Description = "Output folder of a train run (the one holding checkpoint/), e.g. runs/fmnist/2-2/dytox-seed0.", Required = true };
-        var options = new Option<string[]>("--options") { Description = "The option files the run was trained with (as for train; default: the embedded Fashion-MNIST options).", AllowMultipleArgumentsPerToken = true };
+        var options = new Option<string[]>("--options") { Description = "The option files the run was trained with (as for train; default: the run's config.json, else the embedded Fashion-MNIST options).", AllowMultipleArgumentsPerToken = true };
         var set = new Option<string[]>("--set") { Description = "Override an option as for train: --set key=value.", AllowMultipleArgumentsPerToken = true };
         var dataPath = new Option<string?>("--data-path") { Description = "Dataset folder (as for train)." };
         var images = new Option<int>("--images") { Description = "How many images (the first K of the split among the classes the model has learnt).", DefaultValueFactory = _ => 8 };
         var split = new Option<string>("--split") { Description = "test (default) or train; both use the test transform (no augmentation).", DefaultValueFactory = _ => "test" };
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64.", DefaultValueFactory = _ => "float32" };
-        var order = new Option<int>("--class-order") { Description = "The class order the run used (0-based, as for train).", DefaultValueFactory = _ => 0 };
+        var order = new Option<int?>("--class-order") { Description = "The class order the run used (0-based, as for train; default: the run's config.json, else 0)." };
         var output = new Option<string?>("--out") { Description = "Where to write (default <run>/inspect)." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (as for train)." };
         var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: side S of the cached images (as for train).", DefaultValueFactory = _ => 256 };
@@ -39,7 +39,12 @@ internal static class InspectCommand
         {
             try
             {
-                var o = TrainCommand.LoadOptions(parse.GetValue(options) ?? []);
+                string runDir = parse.GetValue(run)!;
+                var files = parse.GetValue(options) ?? [];
+                // The run's own config.json (written by train) unless option files are given.
+                var saved = files.Length == 0 ? RunConfigFile.TryRead(runDir) : null;
+                var o = saved?.Options ?? TrainCommand.LoadOptions(files);
+                int classOrder = parse.GetValue(order) ?? saved?.ClassOrderIndex ?? 0;
                 if (parse.GetValue(dataPath) is { } path) o.Set("data_path", path);
                 foreach (var kv in parse.GetValue(set) ?? [])
                 {
@@ -48,9 +53,8 @@ internal static class InspectCommand
                     o.Set(kv[..eq], kv[(eq + 1)..]);
                 }
                 o.EnsureValid();
-                string runDir = parse.GetValue(run)!;
                 var request = new Request(runDir, parse.GetValue(output) ?? Path.Combine(runDir, "inspect"), parse.GetValue(images),
-                                          ParseSplit(parse.GetValue(split)!), parse.GetValue(order),
+                                          ParseSplit(parse.GetValue(split)!), classOrder,
                                           TrainCommand.ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize)));
                 return Run(o, request, parse.GetValue(device)!, ParseDType(parse.GetValue(dtype)!));
             }

@@ -141,6 +141,7 @@ internal static class TrainCommand
         string baseDir = o.OutputBasedir is "" or "./checkponts/" ? "runs" : o.OutputBasedir;
         string output = Path.Combine(baseDir, o.DataSet.ToLowerInvariant(), o.LogCategory, runName);
         var settings = TrainerSettingsMapper.Settings(o, method, output);
+        RunConfigFile.Write(output, o, orderIndex); // the run folder says what produced it (inspect reads it)
 
         var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
         var trainPreset = string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox;

@@ -159,6 +159,20 @@ public class InspectCommandTests
     }
 
     [Test]
+    public void TheRunsConfigReplacesTheOptionFiles()
+    {
+        // train wrote config.json; inspect without --options must rebuild the same model and data from it
+        Assert.That(File.Exists(Path.Combine(run, "config.json")), Is.True);
+        string withFiles = Path.Combine(dir, "inspect-files"), fromConfig = Path.Combine(dir, "inspect-config");
+        var first = Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "2", "--out", withFiles);
+        var second = Run(InspectCommand.Create(), "--run", run, "--images", "2", "--out", fromConfig);
+        Assert.That(first.Code, Is.Zero, first.Err);
+        Assert.That(second.Code, Is.Zero, second.Err);
+        Assert.That(File.ReadAllBytes(Path.Combine(fromConfig, "attention.safetensors")),
+                    Is.EqualTo(File.ReadAllBytes(Path.Combine(withFiles, "attention.safetensors"))));
+    }
+
+    [Test]
     public void AMissingCheckpointIsAClearErrorAndNonZeroExit()
     {
         string empty = Path.Combine(dir, "not-a-run");
