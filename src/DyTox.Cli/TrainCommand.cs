@@ -166,7 +166,7 @@ internal static class TrainCommand
 
         Console.WriteLine();
         Console.WriteLine(SummaryTableRenderer.Render(history, $"{method} on {o.DataSet} ({scenario.TaskCount} tasks)"));
-        using (var log = new DyToxJsonLogWriter(Path.Combine(output, "log.jsonl"), append: true)) log.WriteSummary(history);
+        DyToxJsonLogWriter.AppendSummaryOnce(Path.Combine(output, "log.jsonl"), history);
         Console.WriteLine(FormattableString.Invariant($"Avg: {history.AverageIncrementalAccuracy:F2}  Last: {history.Last:F2}"));
         return 0;
     }

@@ -27,5 +27,20 @@ public sealed class DyToxJsonLogWriter : IDisposable
     public void WriteSummary(ContinualMetricsHistory history) =>
         _writer.WriteLine("{\"avg\": " + PythonJson.Float(history.AverageIncrementalAccuracy) + "}");
 
+    /// <summary>
+    /// Appends the closing line to the log at <paramref name="path"/> unless its last line already is one: running a
+    /// finished run again reports its numbers without adding a second summary.
+    /// </summary>
+    public static void AppendSummaryOnce(string path, ContinualMetricsHistory history)
+    {
+        if (File.Exists(path) && File.ReadLines(path).LastOrDefault(l => l.Length > 0) is { } last
+            && last.StartsWith("{\"avg\":", StringComparison.Ordinal))
+        {
+            return;
+        }
+        using var log = new DyToxJsonLogWriter(path, append: true);
+        log.WriteSummary(history);
+    }
+
     public void Dispose() => _writer.Dispose();
 }

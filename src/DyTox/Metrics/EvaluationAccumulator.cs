@@ -4,6 +4,9 @@ namespace DyTox.Metrics;
 /// Collects predictions batch by batch during one evaluation and produces a <see cref="StepEvaluation"/>.
 /// Top-1 is the first argmax; top-k uses k = min(5, classes) like the reference, a sample being top-k correct
 /// when fewer than k logits rank before its label's (greater, or equal at a lower class index).
+/// The test loss is the reference's: cross-entropy over all the logits, averaged within each batch, then
+/// averaged over batches with equal weight (its MetricLogger updates the loss meter once per batch with n = 1,
+/// so a smaller last batch counts as much as a full one).
 /// </summary>
 public sealed class EvaluationAccumulator
 {
@@ -11,8 +14,8 @@ public sealed class EvaluationAccumulator
     private readonly long[] _total;
     private long _topKCorrect;
     private bool _topKMeasured;
-    private double _lossSum;
-    private long _lossCount;
+    private double _batchLossSum;
+    private long _lossBatches;
 
     public EvaluationAccumulator(int taskCount)
     {
@@ -31,6 +34,7 @@ public sealed class EvaluationAccumulator
         }
         int k = Math.Min(5, classes);
         _topKMeasured = true;
+        double batchLoss = 0;
         for (int s = 0; s < labels.Length; s++)
         {
             var row = logits.Slice(s * classes, classes);
@@ -62,7 +66,24 @@ public sealed class EvaluationAccumulator
                 _topKCorrect++;
             }
             Count(taskIds[s], argmax == label);
+            batchLoss += CrossEntropy(row, label, row[argmax]);
         }
+        if (labels.Length > 0)
+        {
+            _batchLossSum += batchLoss / labels.Length;
+            _lossBatches++;
+        }
+    }
+
+    /// <summary>−log softmax(row)[label] in float64, shifted by the row maximum for range.</summary>
+    private static double CrossEntropy(ReadOnlySpan<float> row, int label, float max)
+    {
+        double sum = 0;
+        foreach (float v in row)
+        {
+            sum += Math.Exp((double)v - max);
+        }
+        return Math.Log(sum) - ((double)row[label] - max);
     }
 
     /// <summary>Adds a batch of top-1 predictions (top-k then stays unmeasured unless logits are also given).</summary>
@@ -78,15 +99,8 @@ public sealed class EvaluationAccumulator
         }
     }
 
-    /// <summary>Adds the summed loss of <paramref name="samples"/> samples (for the mean test loss).</summary>
-    public void AddLoss(double lossSum, long samples)
-    {
-        _lossSum += lossSum;
-        _lossCount += samples;
-    }
-
     public StepEvaluation ToEvaluation() => new(
-        _correct, _total, _topKMeasured ? _topKCorrect : -1, _lossCount > 0 ? _lossSum / _lossCount : null);
+        _correct, _total, _topKMeasured ? _topKCorrect : -1, _lossBatches > 0 ? _batchLossSum / _lossBatches : null);
 
     private void Count(int task, bool correct)
     {

@@ -87,7 +87,14 @@ public class TrainCommandTests
         Assert.That(output, Does.Contain("Avg:").And.Contain("Last:"));
         string run = Path.Combine(dir, "synthetic", "misc", "t");
         Assert.That(File.Exists(Path.Combine(run, "log.jsonl")));
-        Assert.That(File.ReadAllLines(Path.Combine(run, "log.jsonl")), Has.Length.GreaterThanOrEqualTo(3)); // 2 tasks + summary
+        var log = File.ReadAllLines(Path.Combine(run, "log.jsonl"));
+        Assert.That(log, Has.Length.GreaterThanOrEqualTo(3)); // 2 tasks + summary
+        foreach (var line in log[..^1])
+        {
+            // The reference's test loss: cross-entropy of the evaluation, never a placeholder.
+            double testLoss = System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("test_loss").GetDouble();
+            Assert.That(testLoss, Is.GreaterThan(0).And.LessThan(20), line);
+        }
         Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
 
         // Running again finds the finished checkpoint and reports the same numbers without training.
@@ -95,6 +102,7 @@ public class TrainCommandTests
         Assert.That(again, Is.Zero, error2);
         Assert.That(output2.Split('\n').Last(l => l.StartsWith("Avg:", StringComparison.Ordinal)),
                     Is.EqualTo(output.Split('\n').Last(l => l.StartsWith("Avg:", StringComparison.Ordinal))));
+        Assert.That(File.ReadAllLines(Path.Combine(run, "log.jsonl")), Is.EqualTo(log), "a finished run's log gains no second summary");
     }
 
     [Test]

@@ -114,14 +114,24 @@ public class MetricsTests
             0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, // all tied, label 0 → first index wins
         ];
         acc.AddLogits(logits, 7, [1, 4, 6, 0], [0, 1, 1, 0]);
-        acc.AddLoss(4.0, 4);
         var e = acc.ToEvaluation();
         Assert.That(e.CorrectPerTask, Is.EqualTo(new long[] { 2, 0 }));
         Assert.That(e.TotalPerTask, Is.EqualTo(new long[] { 2, 2 }));
         Assert.That(e.Top1, Is.EqualTo(50.0));
         Assert.That(e.Top5, Is.EqualTo(75.0));
-        Assert.That(e.MeanLoss, Is.EqualTo(1.0));
         Assert.That(e.PerTaskAccuracy(), Is.EqualTo(new[] { 100.0, 0.0 }));
+    }
+
+    [Test]
+    public void AccumulatorTestLossIsTheMeanOverBatchesOfEachBatchsMeanCrossEntropy()
+    {
+        var acc = new EvaluationAccumulator(1);
+        acc.AddLogits([0f, 0f, 2f, 0f], 2, [0, 1], [0, 0]); // −log softmax: ln 2 and ln(1 + e²)
+        acc.AddLogits([1f, 0f], 2, [0], [0]);               // a smaller last batch: ln(1 + e⁻¹)
+        double first = (Math.Log(2) + Math.Log(1 + Math.Exp(2))) / 2, second = Math.Log(1 + Math.Exp(-1));
+        // The reference's MetricLogger weights batches equally, not samples.
+        Assert.That(acc.ToEvaluation().MeanLoss, Is.EqualTo((first + second) / 2).Within(1e-15));
+        Assert.That(new EvaluationAccumulator(1).ToEvaluation().MeanLoss, Is.Null);
     }
 
     [Test]
