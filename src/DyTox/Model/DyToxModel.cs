@@ -185,6 +185,32 @@ public sealed class DyToxModel : Module
             .Where(p => includeDivergenceHead || !p.Name.StartsWith("head_div.", StringComparison.Ordinal))
             .Sum(p => p.Parameter.Numel);
 
+    /// <summary>
+    /// Mean, minimum and maximum L2 distance between pairs of task tokens: the reference's <c>epoch_log</c>
+    /// (logged as token_mean_dist / token_min_dist / token_max_dist); all zero with fewer than two tokens.
+    /// </summary>
+    public (double Mean, double Min, double Max) TaskTokenDistances()
+    {
+        var tokens = new double[TaskTokens.Count][];
+        for (int t = 0; t < tokens.Length; t++) tokens[t] = GpsaAttention.ReadDoubles(TaskTokens[t].Value);
+        double sum = 0, min = double.PositiveInfinity, max = 0;
+        int pairs = 0;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            for (int j = i + 1; j < tokens.Length; j++)
+            {
+                double squares = 0;
+                for (int k = 0; k < tokens[i].Length; k++) squares += (tokens[i][k] - tokens[j][k]) * (tokens[i][k] - tokens[j][k]);
+                double distance = Math.Sqrt(squares);
+                sum += distance;
+                min = Math.Min(min, distance);
+                max = Math.Max(max, distance);
+                pairs++;
+            }
+        }
+        return pairs == 0 ? (0, 0, 0) : (sum / pairs, min, max);
+    }
+
     private Variable[] AllTaskTokens()
     {
         var all = new Variable[TaskTokens.Count];

@@ -315,8 +315,16 @@ public sealed class ContinualTrainer : IDisposable
     {
         if (log is null) return;
         var line = DyToxLogLine.Build(history, evaluation, t, epoch,
-            new TrainingStats(lr == 0 ? lastLearningRate : lr, loss == 0 ? lastTrainLoss : loss));
+            new TrainingStats(lr == 0 ? lastLearningRate : lr, loss == 0 ? lastTrainLoss : loss), extra: ModelLogEntries());
         log.Write(line);
+    }
+
+    /// <summary>The model's own log entries (the reference's DyTox epoch_log: distances between task tokens).</summary>
+    private KeyValuePair<string, double>[] ModelLogEntries()
+    {
+        if (settings.Method != ContinualMethod.DyTox) return [];
+        var (mean, min, max) = model.TaskTokenDistances();
+        return [new("token_mean_dist", PythonJson.Round(mean, 5)), new("token_min_dist", PythonJson.Round(min, 5)), new("token_max_dist", PythonJson.Round(max, 5))];
     }
 
     private void Save(int task, TrainerPhase phase, int nextEpoch, Optimizer? optimizer) =>

@@ -92,8 +92,13 @@ public class TrainCommandTests
         foreach (var line in log[..^1])
         {
             // The reference's test loss: cross-entropy of the evaluation, never a placeholder.
-            double testLoss = System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("test_loss").GetDouble();
-            Assert.That(testLoss, Is.GreaterThan(0).And.LessThan(20), line);
+            var json = System.Text.Json.JsonDocument.Parse(line).RootElement;
+            Assert.That(json.GetProperty("test_loss").GetDouble(), Is.GreaterThan(0).And.LessThan(20), line);
+            // The reference's distances between task tokens: none after task 0, one pair after task 1.
+            double mean = json.GetProperty("token_mean_dist").GetDouble(), min = json.GetProperty("token_min_dist").GetDouble();
+            double max = json.GetProperty("token_max_dist").GetDouble();
+            if (json.GetProperty("task").GetInt32() == 0) Assert.That((mean, min, max), Is.EqualTo((0.0, 0.0, 0.0)), line);
+            else Assert.That(mean, Is.GreaterThan(0).And.EqualTo(min).And.EqualTo(max), line);
         }
         Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
 
