@@ -161,6 +161,9 @@ internal static class TrainCommand
         console.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
         console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
                                              $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {(method == ContinualMethod.DyTox ? settings.MemorySize : 0)}, output {output}"));
+        if (!o.NoAmp && o.SourceOf("no_amp") != "default")
+            console.MarkupLine(Markup.Escape($"  note: no_amp: false ({o.SourceOf("no_amp")}) asks for mixed precision; this implementation computes in {dtype} throughout."));
+        if (settings.Debug) console.MarkupLine(Markup.Escape("  debug: one batch per epoch"));
         using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(console, quiet));
         var history = trainer.Run();
 

@@ -10,7 +10,7 @@ namespace DyTox.Model;
 /// </summary>
 public static class DyToxLoss
 {
-    /// <summary>Weight of the divergence loss (<c>head_div: 0.1</c>); not rescaled by 1 − α.</summary>
+    /// <summary>Default weight of the divergence loss (<c>head_div: 0.1</c> in every DyTox file); not rescaled by 1 − α.</summary>
     public const double DivergenceWeight = 0.1;
 
     /// <summary>α = C_old / C_tot.</summary>
@@ -98,9 +98,12 @@ public static class DyToxLoss
 
     /// <summary>
     /// The full loss. Task 0 (<paramref name="oldClasses"/> = 0): L = BCE. Task t ≥ 1: needs the teacher's logits
-    /// [B, C_old] (same inputs) and the divergence targets [B, C_t + 1]; L = (1 − α)·BCE + α·KD + 0.1·BCE_div.
+    /// [B, C_old] (same inputs) and the divergence targets [B, C_t + 1]; L = (1 − α)·BCE + α·KD + w·BCE_div with
+    /// w = <paramref name="divergenceWeight"/> (<c>head_div</c>, 0.1) and KD at temperature <paramref name="temperature"/>
+    /// (<c>distillation_tau</c>, 1).
     /// </summary>
-    public static DyToxLossParts Compute(DyToxOutput student, TensorT targets, int oldClasses, TensorT? teacherLogits = null, TensorT? divergenceTargets = null)
+    public static DyToxLossParts Compute(DyToxOutput student, TensorT targets, int oldClasses, TensorT? teacherLogits = null, TensorT? divergenceTargets = null,
+                                         double divergenceWeight = DivergenceWeight, double temperature = 1)
     {
         ArgumentNullException.ThrowIfNull(student);
         int total = student.Logits.Size(1);
@@ -112,9 +115,9 @@ public static class DyToxLoss
             throw new ArgumentException($"teacher logits {teacherLogits.Describe()} must have C_old = {oldClasses} columns.", nameof(teacherLogits));
         if (student.DivergenceLogits is null) throw new ArgumentException("tasks t ≥ 1 need the divergence logits (Forward with withDivergence in training mode).", nameof(student));
         if (divergenceTargets is null) throw new ArgumentNullException(nameof(divergenceTargets), "tasks t ≥ 1 need divergence targets.");
-        var kd = Distillation(student.Logits, teacherLogits);
+        var kd = Distillation(student.Logits, teacherLogits, temperature);
         var div = Classification(student.DivergenceLogits, divergenceTargets);
-        var sum = F.Add(F.Add(F.Scale(clf, 1 - alpha), F.Scale(kd, alpha)), F.Scale(div, DivergenceWeight));
+        var sum = F.Add(F.Add(F.Scale(clf, 1 - alpha), F.Scale(kd, alpha)), F.Scale(div, divergenceWeight));
         return new DyToxLossParts(sum, clf, kd, div, alpha);
     }
 

@@ -74,7 +74,8 @@ public sealed class ContinualTrainer : IDisposable
         var resume = checkpoint?.TryLoad(settings, scenario);
         int firstTask = 0;
         if (resume is not null) firstTask = Restore(resume);
-        for (int t = firstTask; t < scenario.TaskCount; t++)
+        int lastTask = Math.Min(scenario.TaskCount, settings.MaxTasks ?? int.MaxValue);
+        for (int t = firstTask; t < lastTask; t++)
         {
             cancel.ThrowIfCancellationRequested();
             // A checkpoint taken at a task boundary (task t, epoch 0 of its main training) starts task t afresh:
@@ -107,7 +108,7 @@ public sealed class ContinualTrainer : IDisposable
         {
             model.SetTrainablePhase(t == 0 || settings.Method != ContinualMethod.DyTox ? TrainingPhase.Task0 : TrainingPhase.TaskMain);
             var lr = settings.ScaledLearningRate(t);
-            var schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRate);
+            var schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRateFor(t));
             using var optimizer = NewOptimizer(lr);
             if (resume?.Optimizer is { } state) optimizer.ImportState(state);
             var sampler = MainSampler(trainSet.Count, t);
@@ -171,6 +172,7 @@ public sealed class ContinualTrainer : IDisposable
         var order = sampler.EpochIndices(epoch);
         bool drop = dropLast ?? Batching.ReferenceDropLast(sampler, batchSize);
         var batches = Batching.MakeBatches(order, batchSize, drop);
+        if (settings.Debug && batches.Count > 1) batches = batches.GetRange(0, 1);
         observer.OnEpochStart(t, phase, epoch, epochs, batches.Count);
         double lr = optimizer.Groups[0].LearningRate, lossSum = 0;
         long images = 0;
@@ -237,7 +239,7 @@ public sealed class ContinualTrainer : IDisposable
         {
             var output = model.Forward(x, withDivergence: main);
             return main
-                ? DyToxLoss.Compute(output, y, oldClasses, teacherLogits, divTargets).Total
+                ? DyToxLoss.Compute(output, y, oldClasses, teacherLogits, divTargets, settings.DivergenceWeight, settings.DistillationTemperature).Total
                 : DyToxLoss.Classification(output.Logits, y);
         }
 
@@ -267,7 +269,7 @@ public sealed class ContinualTrainer : IDisposable
     private AdamW NewOptimizer(double lr)
     {
         var trainable = model.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
-        return new AdamW(ParamGroup.WeightDecayGroups(trainable, lr, settings.WeightDecay));
+        return new AdamW(ParamGroup.WeightDecayGroups(trainable, lr, settings.WeightDecay), settings.AdamBeta1, settings.AdamBeta2, settings.AdamEpsilon);
     }
 
     private IIndexSampler MainSampler(int count, int t)

@@ -125,7 +125,21 @@ public sealed class TrainerCheckpoint
         return new Restored(model, teacher, memory);
     }
 
-    private static string Fingerprint(TrainerSettings s) =>
-        string.Join('|', s.Method, s.Model, s.Seed, s.BaseEpochs, s.IncrementalEpochs, s.BatchSize, s.IncrementalBatchSize, s.LearningRate,
-                    s.IncrementalLearningRate, s.MemorySize, s.Rehearsal, s.FinetuningEpochs, s.MixupAlpha, s.SamRho, s.TrainFraction, s.RepeatedAugmentations);
+    private static string Fingerprint(TrainerSettings s)
+    {
+        string core = string.Join('|', s.Method, s.Model, s.Seed, s.BaseEpochs, s.IncrementalEpochs, s.BatchSize, s.IncrementalBatchSize, s.LearningRate,
+                                  s.IncrementalLearningRate, s.MemorySize, s.Rehearsal, s.FinetuningEpochs, s.MixupAlpha, s.SamRho, s.TrainFraction, s.RepeatedAugmentations);
+        // Settings added later join only when they differ from their defaults, so older checkpoints still resume.
+        var defaults = new TrainerSettings { Model = s.Model };
+        var later = new (string Name, object? Value, object? Default)[]
+        {
+            ("incremental_warmup_lr", s.IncrementalWarmupLearningRate, defaults.IncrementalWarmupLearningRate),
+            ("betas", (s.AdamBeta1, s.AdamBeta2), (defaults.AdamBeta1, defaults.AdamBeta2)),
+            ("eps", s.AdamEpsilon, defaults.AdamEpsilon),
+            ("head_div", s.DivergenceWeight, defaults.DivergenceWeight),
+            ("tau", s.DistillationTemperature, defaults.DistillationTemperature),
+            ("debug", s.Debug, defaults.Debug),
+        };
+        return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
+    }
 }

@@ -29,6 +29,20 @@ public sealed record TrainerSettings
     public int WarmupEpochs { get; init; } = 5;
     public double WarmupLearningRate { get; init; } = 1e-6;
 
+    /// <summary>Warmup start rate for tasks t ≥ 1 (<c>incremental_warmup_lr</c>); null = <see cref="WarmupLearningRate"/>.</summary>
+    public double? IncrementalWarmupLearningRate { get; init; }
+
+    /// <summary>AdamW's β1, β2 and ε (<c>opt_betas</c>, <c>opt_eps</c>).</summary>
+    public double AdamBeta1 { get; init; } = 0.9;
+    public double AdamBeta2 { get; init; } = 0.999;
+    public double AdamEpsilon { get; init; } = 1e-8;
+
+    /// <summary>Weight of the divergence head's loss (<c>head_div</c>).</summary>
+    public double DivergenceWeight { get; init; } = DyToxLoss.DivergenceWeight;
+
+    /// <summary>Temperature τ of the distillation (<c>distillation_tau</c>).</summary>
+    public double DistillationTemperature { get; init; } = 1.0;
+
     /// <summary>Repeated augmentation factor (DeiT's RASampler: 3); 1 = plain shuffling.</summary>
     public int RepeatedAugmentations { get; init; } = 3;
 
@@ -78,12 +92,20 @@ public sealed record TrainerSettings
     /// <summary>Use only this fraction of each task's training images (fast smoke runs); 1 = all.</summary>
     public double TrainFraction { get; init; } = 1.0;
 
+    /// <summary>Stop after this many tasks (<c>max_task</c>); null = all of the scenario's tasks.</summary>
+    public int? MaxTasks { get; init; }
+
+    /// <summary>One batch per training and finetuning epoch (the original's <c>--debug</c>), for a quick pass through the protocol.</summary>
+    public bool Debug { get; init; }
+
     public int EpochsFor(int task) => task == 0 ? BaseEpochs : IncrementalEpochs;
     public int BatchSizeFor(int task) => task == 0 ? BatchSize : IncrementalBatchSize;
 
     /// <summary>Linear LR scaling of the original: lr·batch·devices/512.</summary>
     public double ScaledLearningRate(int task) =>
         (task == 0 ? LearningRate : IncrementalLearningRate) * BatchSizeFor(task) * Devices / 512.0;
+
+    public double WarmupLearningRateFor(int task) => task > 0 && IncrementalWarmupLearningRate is { } rate ? rate : WarmupLearningRate;
 
     public double ScaledFinetuningLearningRate(int task) => FinetuningLearningRate * BatchSizeFor(task) * Devices / 512.0;
 
@@ -98,6 +120,10 @@ public sealed record TrainerSettings
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
         Require(MixupAlpha >= 0 && SamRho >= 0, "mixup alpha and SAM rho must be non-negative");
         Require(EvalBatchSize > 0, "eval batch size must be positive");
+        Require(CheckpointEvery > 0, "checkpoint interval must be positive");
+        Require(MaxTasks is null or > 0, "max tasks must be positive");
+        Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1 && AdamEpsilon > 0, "AdamW needs 0 ≤ β1, β2 < 1 and ε > 0");
+        Require(DivergenceWeight >= 0 && DistillationTemperature > 0, "the divergence weight must be non-negative and the distillation temperature positive");
         Model.Validate();
         return this;
     }

@@ -6,7 +6,8 @@ namespace DyTox.Training;
 /// <summary>
 /// Maps the original's options (YAML files + flags, <see cref="DyToxOptions"/>) onto the trainer. Options
 /// of the original that this implementation does not provide (CutMix, random erasing, ResNet encoder, POD,
-/// joint tokens, a separate memory loader, …) are rejected with the key's name rather than ignored.
+/// joint tokens, a separate memory loader, …) are rejected with the key's name rather than ignored
+/// (<see cref="OptionConformance"/> holds the keys whose other values are not implemented).
 /// </summary>
 public static class TrainerSettingsMapper
 {
@@ -45,6 +46,7 @@ public static class TrainerSettingsMapper
         Reject(o.Dytox && o.IndClf != "1-1", o, "ind_clf", o.IndClf, "1-1 (independent classifiers)");
         Reject(o.Dytox && !o.BceLoss, o, "bce_loss", o.BceLoss, "true");
         Reject(o.Finetuning is not ("" or "balanced"), o, "finetuning", o.Finetuning, "balanced");
+        OptionConformance.Check(o, method);
         return new TrainerSettings
         {
             Method = method,
@@ -61,6 +63,15 @@ public static class TrainerSettingsMapper
             MinLearningRate = o.MinLr,
             WarmupEpochs = o.WarmupEpochs,
             WarmupLearningRate = o.WarmupLr,
+            IncrementalWarmupLearningRate = o.IncrementalWarmupLr,
+            AdamBeta1 = o.OptBetas?[0] ?? 0.9,
+            AdamBeta2 = o.OptBetas?[1] ?? 0.999,
+            AdamEpsilon = o.OptEps,
+            DivergenceWeight = o.SourceOf("head_div") == "default" ? DyToxLoss.DivergenceWeight : o.HeadDiv,
+            DistillationTemperature = o.DistillationTau,
+            MaxTasks = o.MaxTask,
+            Debug = o.Debug,
+            CheckpointEvery = o.SaveEveryEpoch ?? 1,
             RepeatedAugmentations = o.RepeatedAug ? 3 : 1,
             MixupAlpha = o.Mixup,
             LabelSmoothing = o.Smoothing,

@@ -72,6 +72,18 @@ public class LossTests
             Assert.That(parts.Divergence!.Item(), Is.GreaterThan(0));
         });
         Tape.Current.Clear();
+        // head_div and distillation_tau: the weight scales the divergence term, the temperature reaches the KD
+        // (a shifted teacher makes KD non-zero so the temperature shows).
+        var shifted = Be.Empty(DType.Float64, [2, 3]);
+        Init.Normal(shifted, 0, 2, rng);
+        output = model.Forward(x, withDivergence: true);
+        var weighted = DyToxLoss.Compute(output, DyToxLoss.OneHot(y, 5, Be, DType.Float64), 3, shifted,
+                                         DyToxLoss.DivergenceTargets(y, 3, 2, Be, DType.Float64), divergenceWeight: 0.7, temperature: 2);
+        double kdAtTwo = DyToxLoss.Distillation(output.Logits, shifted, 2).Item(), kdAtOne = DyToxLoss.Distillation(output.Logits, shifted, 1).Item();
+        Assert.That(kdAtTwo, Is.Not.EqualTo(kdAtOne).Within(1e-9));
+        Assert.That(weighted.Total.Item(),
+                    Is.EqualTo(0.4 * weighted.Classification.Item() + 0.6 * kdAtTwo + 0.7 * weighted.Divergence!.Item()).Within(1e-14));
+        Tape.Current.Clear();
         Assert.That(() => DyToxLoss.Compute(output, DyToxLoss.OneHot(y, 5, Be, DType.Float64), 3), Throws.ArgumentNullException.With.Message.Contains("teacher"));
         Tape.Current.Clear();
     }

@@ -1,0 +1,111 @@
+using System.Globalization;
+using DyTox.Options;
+
+namespace DyTox.Training;
+
+/// <summary>
+/// The original's options that this trainer does not vary. A key that a file or flag sets must have the value the
+/// trainer implements (the one in the original's DyTox model files), or the run stops with an error naming the key,
+/// where it was set and the supported value: an option is honoured or refused, never silently ignored. Keys that no
+/// file sets are not checked: they behave as in the DyTox model files (the original's argparse defaults describe
+/// its plain ConViT baseline, e.g. <c>auto_kd: false</c>). <see cref="NoEffect"/> lists the keys that cannot change
+/// a run of this implementation (process and logging plumbing, parameters of features that are off).
+/// </summary>
+public static class OptionConformance
+{
+    /// <summary>Keys accepted with any value because they do not affect a run here, and why.</summary>
+    public static IReadOnlyDictionary<string, string> NoEffect { get; } = new Dictionary<string, string>
+    {
+        ["num_workers"] = "data loading runs on the trainer's own threads",
+        ["pin_mem"] = "data loading runs on the trainer's own threads",
+        ["local_rank"] = "one process per run",
+        ["dist_url"] = "one process per run",
+        ["dist_eval"] = "one process evaluates the whole test set (the original's numbers are identical either way)",
+        ["output_dir"] = "everything of a run goes to output_basedir/<data_set>/<log_category>/<name>",
+        ["log_path"] = "everything of a run goes to output_basedir/<data_set>/<log_category>/<name>",
+        ["inat_category"] = "iNaturalist is not a data set of this implementation",
+        ["start_epoch"] = "unused by the original too; resuming inside a task is automatic",
+        ["decay_epochs"] = "step/plateau schedules only; the schedule is cosine",
+        ["decay_rate"] = "cycle decay of a cosine schedule with a single cycle has no effect",
+        ["patience_epochs"] = "plateau schedule only; the schedule is cosine",
+        ["cooldown_epochs"] = "the original trains exactly epochs/base_epochs per task; timm's cooldown is not added",
+        ["remode"] = "random erasing is off (reprob must be 0)",
+        ["recount"] = "random erasing is off (reprob must be 0)",
+        ["resplit"] = "random erasing is off (reprob must be 0)",
+        ["cutmix_minmax"] = "CutMix is off (cutmix must be 0)",
+        ["mixup_switch_prob"] = "CutMix is off (cutmix must be 0), so MixUp never switches to it",
+        ["pod_scales"] = "POD is not implemented (pod must be unset)",
+        ["pod_scaling"] = "POD is not implemented (pod must be unset)",
+        ["look_sam_alpha"] = "LookSAM is not implemented (look_sam_k must be 0)",
+        ["lr_noise_pct"] = "lr_noise must be unset",
+        ["lr_noise_std"] = "lr_noise must be unset",
+        ["no_amp"] = "mixed precision is not implemented: every run computes in --dtype (the CLI notes it when a file asks for AMP)",
+    };
+
+    /// <summary>Throws an <see cref="OptionsException"/> for the first explicitly set key whose value is not implemented.</summary>
+    public static void Check(DyToxOptions o, ContinualMethod method)
+    {
+        bool dytox = method == ContinualMethod.DyTox;
+        bool sam = o.SamRho > 0;
+        Require(o, "dytox", !dytox || o.Dytox, "true with --method dytox (--method naive trains the single-token baseline)");
+        Require(o, "auto_kd", !dytox || o.AutoKd, "true (the distillation weight is α = C_old / C_tot)");
+        Require(o, "kd", o.Kd == 0 || o.AutoKd, "0 unless auto_kd is true (a fixed distillation weight is not implemented)");
+        Require(o, "head_div", !dytox || o.HeadDiv > 0, "a positive weight (the divergence head is part of every DyTox model)");
+        Require(o, "head_div_mode", Is(o.HeadDivMode, "tr"), "[tr] (the divergence loss in the main training only)");
+        Require(o, "distillation_tau", o.DistillationTau > 0, "a positive temperature");
+        Require(o, "opt_betas", o.OptBetas is null || (o.OptBetas.Count == 2 && o.OptBetas.All(b => b is >= 0 and < 1)), "two values in [0, 1) or null");
+        Require(o, "opt_eps", o.OptEps > 0, "a positive ε");
+        Require(o, "clip_grad", o.ClipGrad is null, "null (gradient clipping is not implemented; the original does not clip)");
+        Require(o, "lr_noise", o.LrNoise is null, "null (LR noise is not implemented)");
+        Require(o, "train_interpolation", o.TrainInterpolation == "bicubic", "bicubic");
+        Require(o, "mixup_prob", o.MixupProb == 1.0, "1.0 (MixUp on every batch)");
+        Require(o, "mixup_mode", o.MixupMode == "batch", "batch (one λ per batch)");
+        Require(o, "sam_adaptive", !sam || o.SamAdaptive, "true (the SAM of this implementation is ASAM, as DyTox++)");
+        Require(o, "sam_first", !sam || o.SamFirst == "main", "main");
+        Require(o, "sam_second", !sam || o.SamSecond == "main", "main");
+        Require(o, "sam_skip_first", !sam || o.SamSkipFirst, "true (no SAM on task 0)");
+        Require(o, "sam_final", !sam || o.SamFinal is null, "null");
+        Require(o, "sam_div", !sam || o.SamDiv == "", "\"\"");
+        Require(o, "sam_mode", !sam || Is(o.SamMode, "tr"), "[tr] (SAM in the main training only)");
+        Require(o, "distributed_memory", !o.DistributedMemory || o.WorldSize == 1,
+                "false when world_size > 1 (the rehearsal memory is global: its budget is the total, whatever the number of devices)");
+        Require(o, "oversample_memory", o.OversampleMemory == 1, "1");
+        Require(o, "oversample_memory_ft", o.OversampleMemoryFt == 1, "1");
+        Require(o, "replay_memory", o.ReplayMemory == 0, "0 (there is no separate memory loader)");
+        Require(o, "finetuning_teacher", !o.FinetuningTeacher, "false (no distillation in the finetuning)");
+        Require(o, "finetuning_resetclf", !o.FinetuningResetclf, "false (the heads are not reset before finetuning)");
+        Require(o, "only_ft", !o.OnlyFt, "false");
+        Require(o, "retrain_scratch", !o.RetrainScratch, "false");
+        Require(o, "ft_no_sampling", o.FtNoSampling, "true (the finetuning loader does not use the repeated-augmentation sampler)");
+        Require(o, "freeze_task", !dytox || SameSet(o.FreezeTask, "old_task_tokens", "old_heads"), "[old_task_tokens, old_heads]");
+        Require(o, "freeze_ft", !dytox || SameSet(o.FreezeFt, "sab"), "[sab]");
+        Require(o, "freeze_eval", !o.FreezeEval, "false");
+        Require(o, "eval", !o.Eval, "false (to look at a trained run use the inspect command)");
+        Require(o, "resume", o.Resume == "", "\"\" (a run resumes by itself: run the same command again)");
+        Require(o, "start_task", o.StartTask == 0, "0 (a run resumes by itself from its own checkpoint: run the same command again)");
+        Require(o, "save_every_epoch", o.SaveEveryEpoch is null or > 0, "a positive number of epochs or null");
+        Require(o, "max_task", o.MaxTask is null or > 0, "a positive number of tasks or null");
+    }
+
+    private static bool Is(IReadOnlyList<string> values, string only) => values.Count == 1 && values[0] == only;
+
+    private static bool SameSet(IReadOnlyList<string> values, params string[] expected) =>
+        values.Count == expected.Length && values.Order(StringComparer.Ordinal).SequenceEqual(expected.Order(StringComparer.Ordinal));
+
+    private static void Require(DyToxOptions o, string key, bool supported, string expected)
+    {
+        if (supported || o.SourceOf(key) == "default") return;
+        object? value = OptionSchema.TryGet(key, out var option) ? option.Get(o) : null;
+        throw new OptionsException($"option \"{key}\" = {Format(value)} (from {o.SourceOf(key)}) is not supported: expected {expected}.");
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "null",
+        string s => $"\"{s}\"",
+        IEnumerable<string> list => "[" + string.Join(", ", list) + "]",
+        IEnumerable<double> list => "[" + string.Join(", ", list.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

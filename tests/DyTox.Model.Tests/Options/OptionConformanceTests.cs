@@ -1,0 +1,93 @@
+using DyTox.Model.Tests.Data;
+using DyTox.Options;
+using DyTox.Training;
+
+namespace DyTox.Model.Tests.Options;
+
+/// <summary>Every option is honoured or refused: the original's files pass, other values of fixed keys are errors.</summary>
+[TestFixture]
+public class OptionConformanceTests
+{
+    private static readonly string[] ModelFiles =
+        ["cifar_dytox.yaml", "cifar_dytox_plus.yaml", "cifar_dytox_plusplus.yaml", "imagenet_dytox.yaml", "imagenet_dytox_plus.yaml", "fmnist_dytox.yaml"];
+
+    private static DyToxOptions Cifar() =>
+        OptionsLoader.Load(OptionFiles.Path("data/cifar100_10-10.yaml"), OptionFiles.Path("model/cifar_dytox.yaml"));
+
+    [TestCaseSource(nameof(ModelFiles))]
+    public void TheOriginalsModelFilesAreAccepted(string file)
+    {
+        var o = OptionsLoader.Load(OptionFiles.Path("model/" + file));
+        foreach (var method in new[] { ContinualMethod.DyTox, ContinualMethod.Naive, ContinualMethod.Joint })
+            Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, method, null), $"{file} with {method}");
+    }
+
+    [TestCase("clip_grad", "1.0", "null")]
+    [TestCase("auto_kd", "false", "true")]
+    [TestCase("head_div", "0", "positive")]
+    [TestCase("head_div_mode", "[tr, ft]", "[tr]")]
+    [TestCase("freeze_task", "[old_task_tokens]", "[old_task_tokens, old_heads]")]
+    [TestCase("freeze_ft", "[sab, tab]", "[sab]")]
+    [TestCase("ft_no_sampling", "false", "true")]
+    [TestCase("mixup_mode", "pair", "batch")]
+    [TestCase("mixup_prob", "0.5", "1.0")]
+    [TestCase("oversample_memory", "2", "1")]
+    [TestCase("finetuning_teacher", "true", "false")]
+    [TestCase("start_task", "2", "run the same command again")]
+    [TestCase("resume", "/tmp/old", "run the same command again")]
+    [TestCase("lr_noise", "[0.5]", "null")]
+    [TestCase("train_interpolation", "bilinear", "bicubic")]
+    [TestCase("dytox", "false", "--method naive")]
+    [TestCase("eval", "true", "inspect")]
+    public void AnUnimplementedValueIsAnErrorNamingKeySourceAndExpectation(string key, string value, string expected)
+    {
+        var o = Cifar();
+        o.Set(key, value);
+        var e = Assert.Throws<OptionsException>(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null))!;
+        Assert.That(e.Message, Does.Contain($"\"{key}\"").And.Contain("command line").And.Contain(expected));
+    }
+
+    [Test]
+    public void SamKeysAreCheckedOnlyWhenSamIsOn()
+    {
+        var o = Cifar();
+        o.Set("sam_adaptive", "false");
+        Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null), "sam_rho 0: SAM is off");
+        o.Set("sam_rho", "3.0");
+        Assert.That(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null),
+                    Throws.TypeOf<OptionsException>().With.Message.Contain("sam_adaptive"));
+    }
+
+    [Test]
+    public void DistributedMemoryMattersOnlyWithSeveralDevices()
+    {
+        var o = Cifar();
+        o.Set("distributed_memory", "true");
+        Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null));
+        o.Set("world_size", "2");
+        Assert.That(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null),
+                    Throws.TypeOf<OptionsException>().With.Message.Contain("global"));
+    }
+
+    [Test]
+    public void HonouredKeysReachTheTrainerSettings()
+    {
+        var o = Cifar();
+        foreach (var (k, v) in new[] { ("head_div", "0.25"), ("distillation_tau", "2.0"), ("opt_betas", "[0.8, 0.95]"), ("opt_eps", "1e-6"),
+                                        ("incremental_warmup_lr", "1e-5"), ("max_task", "3"), ("debug", "true"), ("save_every_epoch", "5") })
+            o.Set(k, v);
+        var s = TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null);
+        Assert.That((s.DivergenceWeight, s.DistillationTemperature, s.AdamBeta1, s.AdamBeta2, s.AdamEpsilon),
+                    Is.EqualTo((0.25, 2.0, 0.8, 0.95, 1e-6)));
+        Assert.That((s.IncrementalWarmupLearningRate, s.MaxTasks, s.Debug, s.CheckpointEvery), Is.EqualTo(((double?)1e-5, (int?)3, true, 5)));
+        Assert.That(s.WarmupLearningRateFor(0), Is.EqualTo(s.WarmupLearningRate));
+        Assert.That(s.WarmupLearningRateFor(1), Is.EqualTo(1e-5));
+    }
+
+    [Test]
+    public void NoEffectKeysAreKnownOptions()
+    {
+        foreach (var key in OptionConformance.NoEffect.Keys)
+            Assert.That(OptionSchema.TryGet(key, out _), key);
+    }
+}

@@ -1,0 +1,98 @@
+using DyTox.Data;
+using DyTox.Data.Augmentation;
+using DyTox.Model;
+using DyTox.Tensor;
+using DyTox.Tensor.Cpu;
+using DyTox.Training;
+
+namespace DyTox.Model.Tests.Training;
+
+/// <summary>The original's options that change a run here: max_task, debug, incremental_warmup_lr, head_div, distillation_tau.</summary>
+[TestFixture]
+public class TrainerOptionTests
+{
+    private static readonly DyToxConfig Tiny = new()
+    {
+        ImageSize = 8, InChannels = 1, PatchSize = 2, EmbedDim = 16, NumHeads = 4, MlpRatio = 2,
+        SelfAttentionBlocks = 1, TaskAttentionBlocks = 1, DropPathMax = 0.1,
+    };
+
+    private static ClassIncrementalScenario Scenario()
+    {
+        var train = SyntheticImageDataset.Create(classes: 6, perClass: 40, height: 8, width: 8, channels: 1, seed: 7);
+        var test = SyntheticImageDataset.Create(classes: 6, perClass: 8, height: 8, width: 8, channels: 1, seed: 8);
+        return new ClassIncrementalScenario(train, test, initialIncrement: 2, increment: 2, classOrder: [2, 0, 3, 1, 5, 4]);
+    }
+
+    private static TrainerSettings Settings() => new()
+    {
+        Model = Tiny, Seed = 3, BaseEpochs = 2, IncrementalEpochs = 2, BatchSize = 16, IncrementalBatchSize = 16,
+        LearningRate = 0.02, IncrementalLearningRate = 0.02, WarmupEpochs = 1, RepeatedAugmentations = 1, MemorySize = 12,
+        FinetuningEpochs = 1, FinetuningLearningRate = 0.005, EvalEvery = 0, EvalBatchSize = 64,
+    };
+
+    private sealed class Recorder : ITrainingObserver
+    {
+        public List<(int Task, TrainerPhase Phase, int Epoch, int Batches)> Epochs { get; } = [];
+        public List<(int Task, int Epoch, double LearningRate)> Rates { get; } = [];
+        public void OnEpochStart(int task, TrainerPhase phase, int epoch, int epochs, int batches) => Epochs.Add((task, phase, epoch, batches));
+        public void OnEpochEnd(int task, TrainerPhase phase, int epoch, double meanLoss, double learningRate, double imagesPerSecond)
+        {
+            if (phase == TrainerPhase.Train) Rates.Add((task, epoch, learningRate));
+        }
+    }
+
+    private static (DyTox.Metrics.ContinualMetricsHistory History, Recorder Observed, Dictionary<string, float[]> Weights) Run(TrainerSettings settings)
+    {
+        var scenario = Scenario();
+        var normalizer = ImageNormalizer.FromDatasetStatistics(scenario.Train);
+        var observed = new Recorder();
+        using var trainer = new ContinualTrainer(settings, scenario, CpuBackend.Instance, DType.Float32,
+            new AugmentationPipeline(AugmentationPreset.None, normalizer), new AugmentationPipeline(AugmentationPreset.None, normalizer), observed);
+        var history = trainer.Run();
+        var weights = trainer.Model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value.ToArray<float>());
+        return (history, observed, weights);
+    }
+
+    [Test]
+    public void MaxTaskStopsAfterThatManyTasks()
+    {
+        var (history, observed, _) = Run(Settings() with { MaxTasks = 2 });
+        Assert.That(history.StepCount, Is.EqualTo(2), "3 tasks in the scenario, max_task 2");
+        Assert.That(observed.Epochs.Max(e => e.Task), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void DebugRunsOneBatchPerEpoch()
+    {
+        var (history, observed, _) = Run(Settings() with { Debug = true });
+        Assert.That(history.StepCount, Is.EqualTo(3));
+        Assert.That(observed.Epochs.Select(e => e.Batches).Distinct(), Is.EqualTo(new[] { 1 }));
+        Assert.That(observed.Epochs.Any(e => e.Phase == TrainerPhase.Finetune), "finetuning epochs run too");
+        var (_, full, _) = Run(Settings() with { MaxTasks = 1 });
+        Assert.That(full.Epochs[0].Batches, Is.GreaterThan(1), "without debug an epoch has every batch");
+    }
+
+    [Test]
+    public void IncrementalWarmupLrStartsTheLaterTasksWarmup()
+    {
+        var (_, observed, _) = Run(Settings() with { MaxTasks = 2, WarmupLearningRate = 1e-6, IncrementalWarmupLearningRate = 3e-4 });
+        Assert.That(observed.Rates.Single(r => r.Task == 0 && r.Epoch == 0).LearningRate, Is.EqualTo(1e-6));
+        Assert.That(observed.Rates.Single(r => r.Task == 1 && r.Epoch == 0).LearningRate, Is.EqualTo(3e-4));
+    }
+
+    [Test]
+    public void DivergenceWeightAndTemperatureReachTheLoss()
+    {
+        // Task 0 has neither loss: identical. Task 1 trains with them: the weights must differ from the default run.
+        var (_, _, baseline) = Run(Settings() with { MaxTasks = 2 });
+        var (_, _, heavier) = Run(Settings() with { MaxTasks = 2, DivergenceWeight = 0.5 });
+        var (_, _, hotter) = Run(Settings() with { MaxTasks = 2, DistillationTemperature = 2 });
+        Assert.That(heavier["head_div.head.weight"], Is.Not.EqualTo(baseline["head_div.head.weight"]));
+        // The distillation reaches the old logits through the shared blocks (old tokens and heads are frozen).
+        Assert.That(hotter["sabs.0.attn.qk.weight"], Is.Not.EqualTo(baseline["sabs.0.attn.qk.weight"]));
+        var (_, _, again) = Run(Settings() with { MaxTasks = 2 });
+        Assert.That(again["sabs.0.attn.qk.weight"], Is.EqualTo(baseline["sabs.0.attn.qk.weight"]), "the differences come from the settings, not from noise");
+        Assert.That(again["head_div.head.weight"], Is.EqualTo(baseline["head_div.head.weight"]));
+    }
+}
