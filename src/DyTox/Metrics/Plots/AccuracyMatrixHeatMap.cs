@@ -17,7 +17,8 @@ public static class AccuracyMatrixHeatMap
         int columns = Enumerable.Range(0, matrix.Steps).Max(i => matrix.Row(i).Count);
         // Cells shrink for long runs (50 steps) so the figure stays readable on a page.
         double cell = Math.Clamp(560.0 / Math.Max(columns, matrix.Steps), 14, 56);
-        double width = Math.Max(Left + columns * cell + Right, 320), height = Top + matrix.Steps * cell + Bottom;
+        // Wide enough for the title (bold 14 px DejaVu Sans is about 9 px per character).
+        double width = Math.Max(Left + columns * cell + Right, 40 + 9 * title.Length), height = Top + matrix.Steps * cell + Bottom;
         double fontSize = Math.Min(12, cell * 0.3);
 
         var svg = new SvgDocument(width, height);

@@ -42,6 +42,9 @@ public sealed class LineChart
     public double? YLowerLimit { get; init; }
     public double? YUpperLimit { get; init; }
 
+    /// <summary>Starts the y axis at zero (parameter counts: growth reads true only against zero).</summary>
+    public bool YIncludesZero { get; init; }
+
     public SvgDocument Render()
     {
         if (Series.Count == 0) throw new ArgumentException($"chart \"{Title}\" has no series.");
@@ -51,7 +54,9 @@ public sealed class LineChart
         var lows = Series.SelectMany(s => s.Y.Select((y, i) => y - (s.Spread?[i] ?? 0)));
         var highs = Series.SelectMany(s => s.Y.Select((y, i) => y + (s.Spread?[i] ?? 0)));
         var xScale = AxisScale.Fit(xs[0], xs[^1], Left + 12, right - 12, targetTicks: 8);
-        var yScale = AxisScale.Fit(lows.Min(), highs.Max(), bottom, Top, targetTicks: 6, YLowerLimit, YUpperLimit);
+        double yMin = lows.Min(), yMax = highs.Max();
+        if (YIncludesZero) (yMin, yMax) = (Math.Min(0, yMin), Math.Max(0, yMax));
+        var yScale = AxisScale.Fit(yMin, yMax, bottom, Top, targetTicks: 6, YLowerLimit, YUpperLimit);
         // Few distinct x values (classes seen, steps): label exactly those, like the papers do.
         var xTicks = xs.Length <= 12 ? xs : xScale.Ticks();
 

@@ -63,7 +63,7 @@ public static class RunResultFiles
         {
             Title = title, XTitle = "step", YTitle = $"parameters ({unit})",
             Series = [new ChartSeries("#params", history.Steps.Select(s => (double)s.Step).ToArray(), counts.Select(c => c / divisor).ToArray())],
-            YLowerLimit = 0,
+            YIncludesZero = true,
         };
     }
 
