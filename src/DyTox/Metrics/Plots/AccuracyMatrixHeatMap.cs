@@ -9,7 +9,7 @@ namespace DyTox.Metrics.Plots;
 /// </summary>
 public static class AccuracyMatrixHeatMap
 {
-    private const double Left = 78, Top = 56, Right = 20, Bottom = 40;
+    private const double Left = 78, Top = 72, Right = 20, Bottom = 40;
 
     public static SvgDocument Render(AccuracyMatrix matrix, string title)
     {

@@ -63,15 +63,14 @@ public sealed class AxisScale
         return ticks;
     }
 
-    /// <summary>A tick label with as many decimals as the step needs.</summary>
+    /// <summary>A tick label with as many decimals as the step needs (2.5 → one, 0.25 → two).</summary>
     public string Label(double value)
     {
-        int decimals = Step >= 1 ? 0 : Math.Min(6, (int)Math.Ceiling(-Math.Log10(Step) - 1e-9) + (IsHalfStep ? 1 : 0));
+        int decimals = 0;
+        while (decimals < 6 && Math.Abs(Math.Round(Step, decimals) - Step) > 1e-9 * Step) decimals++;
         double v = Math.Round(value, decimals);
         return (v == 0 ? 0 : v).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }
-
-    private bool IsHalfStep => Math.Abs(Step / Math.Pow(10, Math.Floor(Math.Log10(Step))) - 2.5) < 1e-9;
 
     private static double NiceStep(double rough)
     {

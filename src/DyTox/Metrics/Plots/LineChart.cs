@@ -53,7 +53,8 @@ public sealed class LineChart
         var xs = Series.SelectMany(s => s.X).Distinct().Order().ToArray();
         var lows = Series.SelectMany(s => s.Y.Select((y, i) => y - (s.Spread?[i] ?? 0)));
         var highs = Series.SelectMany(s => s.Y.Select((y, i) => y + (s.Spread?[i] ?? 0)));
-        var xScale = AxisScale.Fit(xs[0], xs[^1], Left + 12, right - 12, targetTicks: 8);
+        // The x axis spans the data exactly (the papers' axes end at the last step, e.g. 100 classes).
+        var xScale = AxisScale.Fit(xs[0], xs[^1], Left + 12, right - 12, targetTicks: 8, xs.Length > 1 ? xs[0] : null, xs.Length > 1 ? xs[^1] : null);
         double yMin = lows.Min(), yMax = highs.Max();
         if (YIncludesZero) (yMin, yMax) = (Math.Min(0, yMin), Math.Max(0, yMax));
         var yScale = AxisScale.Fit(yMin, yMax, bottom, Top, targetTicks: 6, YLowerLimit, YUpperLimit);

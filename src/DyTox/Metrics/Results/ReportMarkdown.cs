@@ -17,7 +17,7 @@ public static class ReportMarkdown
         sb.Append(CultureInfo.InvariantCulture, $"## {report.ScenarioName}: {report.Groups.Count} method(s), {report.RunCount} run(s)\n\n");
         double largest = report.Groups.Max(g => g.FinalParameters?.Mean ?? 0);
         var (divisor, unit) = RunResultFiles.ParameterUnit(largest);
-        Row(sb, ["Method", "Runs", $"#P ({unit})", "Avg", "Last", "Avg top-5", "Last top-5", "Forgetting"]);
+        Row(sb, ["Method", "Runs", largest > 0 ? $"#P ({unit})" : "#P", "Avg", "Last", "Avg top-5", "Last top-5", "Forgetting"]);
         Row(sb, ["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]);
         foreach (var g in report.Groups)
         {
