@@ -198,6 +198,24 @@ public class ResultsReportTests
     }
 
     [Test]
+    public void ARunGivenTwiceIsRejected()
+    {
+        var run = RunFolderReader.Read(RunFolderFixture.Run(dir, "a-seed0", (80, [80], 95)));
+        var e = Assert.Throws<ArgumentException>(() => ResultsReport.Build([run, run]));
+        Assert.That(e!.Message, Does.Contain("given twice"));
+    }
+
+    [Test]
+    public void ABaseTaskScenarioIsNamedBothWays()
+    {
+        string run = RunFolderFixture.Run(dir, "a-seed0", (80, [80], 95), (60, [50, 70], 90), (50, [40, 50, 60], 80));
+        RunFolderFixture.Config(run, initialIncrement: 4, increment: 2);
+        var result = RunFolderReader.Read(run);
+        Assert.That(result.Steps.Select(s => s.ClassesSeen), Is.EqualTo(new[] { 4, 6, 8 }));
+        Assert.That(result.ScenarioName, Is.EqualTo("synthetic 4-2 (B4 2 steps)"), "DyTox's name and PyCIL's base + steps");
+    }
+
+    [Test]
     public void SampleStdOfOneRunIsAbsent()
     {
         Assert.That(MeanStd.Of([3.0]).Format(), Is.EqualTo("3.00"));
