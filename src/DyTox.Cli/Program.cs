@@ -9,6 +9,7 @@ internal static class Program
         var root = new RootCommand("DyTox.Native: DyTox (dynamic token expansion, CVPR 2022) on a from-scratch C# engine.");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

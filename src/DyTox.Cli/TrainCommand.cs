@@ -3,6 +3,7 @@ using System.Globalization;
 using DyTox.Data;
 using DyTox.Data.Augmentation;
 using DyTox.Metrics;
+using DyTox.Metrics.Results;
 using DyTox.Options;
 using DyTox.Tensor;
 using DyTox.Training;
@@ -170,6 +171,8 @@ internal static class TrainCommand
         Console.WriteLine();
         Console.WriteLine(SummaryTableRenderer.Render(history, $"{method} on {o.DataSet} ({scenario.TaskCount} tasks)"));
         DyToxJsonLogWriter.AppendSummaryOnce(Path.Combine(output, "log.jsonl"), history);
+        var results = RunResultFiles.Write(output, history, $"{runName}: {method} on {o.DataSet}, {scenario.TaskCount} tasks");
+        Console.WriteLine($"Results: {string.Join(", ", results.Select(p => Path.GetRelativePath(output, p)))} in {output}");
         Console.WriteLine(FormattableString.Invariant($"Avg: {history.AverageIncrementalAccuracy:F2}  Last: {history.Last:F2}"));
         return 0;
     }
