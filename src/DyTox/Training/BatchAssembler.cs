@@ -36,10 +36,10 @@ public sealed class BatchAssembler
     /// <paramref name="destination"/>; sample i draws from stream (seed, epoch, firstPosition + i).</summary>
     public void FillHost(LabeledSubset subset, ReadOnlySpan<int> positions, long seed, int epoch, int firstPosition, float[] destination)
     {
-        var (outH, outW) = pipeline.OutputShape(subset.Source.Height, subset.Source.Width);
+        var (outH, outW) = pipeline.OutputShape(subset.Source);
         if (subset.Source.Channels != channels || outH != height || outW != width)
             throw new ArgumentException(
-                $"dataset {subset.Source.Name} has {subset.Source.Channels}×{subset.Source.Height}×{subset.Source.Width} images, transformed to {outH}×{outW}; the model expects {channels}×{height}×{width}.");
+                $"dataset {subset.Source.Name} has {subset.Source.Channels}-channel {DescribeSize(subset.Source)} images, transformed to {outH}×{outW}; the model expects {channels}×{height}×{width}.");
         int count = positions.Length, size = ImageElements;
         if (destination.Length < count * size) throw new ArgumentException($"host buffer of {destination.Length} floats for {count} images of {size}.");
         int[] pos = positions.ToArray();
@@ -93,6 +93,10 @@ public sealed class BatchAssembler
             ArrayPool<double>.Shared.Return(wide);
         }
     }
+
+    /// <summary>"H×W", or for images of varying size "≥ H×W" (the smallest height and width).</summary>
+    internal static string DescribeSize(ImageDataset dataset) =>
+        dataset.UniformSize ? $"{dataset.Height}×{dataset.Width}" : $"varying (at least {dataset.Height}×{dataset.Width})";
 
     /// <summary>Labels of the positions.</summary>
     public static int[] Labels(LabeledSubset subset, ReadOnlySpan<int> positions)

@@ -76,6 +76,29 @@ public sealed class AugmentationPipeline
     public (int Height, int Width) OutputShape(int height, int width) =>
         OutputSize is int size ? (size, size) : (height, width);
 
+    /// <summary>
+    /// Height and width of what <see cref="Transform"/> makes of every image of <paramref name="dataset"/>. Images of
+    /// varying size (ImageNet's cache) need the resized-crop transforms, whose output size is fixed, and the centre
+    /// crop must fit the smallest height and width.
+    /// </summary>
+    public (int Height, int Width) OutputShape(ImageDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (OutputSize is not int size)
+        {
+            return dataset.UniformSize
+                ? (dataset.Height, dataset.Width)
+                : throw new ArgumentException(
+                    $"the images of {dataset.Name} differ in size; a transform that keeps the input size cannot batch them (use a resized-crop transform).");
+        }
+        if (Preset == AugmentationPreset.None && (dataset.Height < size || dataset.Width < size))
+        {
+            throw new ArgumentException(
+                $"the centre crop {size}x{size} does not fit the smallest images of {dataset.Name} ({dataset.Height} high, {dataset.Width} wide).");
+        }
+        return (size, size);
+    }
+
     /// <summary>Seed for the augmentation of one sample draw: (run seed, epoch, position in the epoch).</summary>
     public static long SampleSeed(long seed, int epoch, int position) => SeedMixer.Mix(seed, epoch, position);
 

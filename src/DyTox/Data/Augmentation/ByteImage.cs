@@ -41,7 +41,8 @@ public sealed class ByteImage
     /// <summary>Copies image <paramref name="index"/> of <paramref name="dataset"/> into a new HWC image.</summary>
     public static ByteImage FromDataset(ImageDataset dataset, int index)
     {
-        var image = new ByteImage(dataset.Height, dataset.Width, dataset.Channels);
+        var (height, width) = dataset.ImageShape(index);
+        var image = new ByteImage(height, width, dataset.Channels);
         dataset.CopyImageHwc(index, image.Data);
         return image;
     }
