@@ -39,7 +39,7 @@ public sealed class BatchAssembler
         var (outH, outW) = pipeline.OutputShape(subset.Source);
         if (subset.Source.Channels != channels || outH != height || outW != width)
             throw new ArgumentException(
-                $"dataset {subset.Source.Name} has {subset.Source.Channels}-channel {DescribeSize(subset.Source)} images, transformed to {outH}×{outW}; the model expects {channels}×{height}×{width}.");
+                $"dataset {subset.Source.Name} has {DescribeShape(subset.Source)} images, transformed to {outH}×{outW}; the model expects {channels}×{height}×{width}.");
         int count = positions.Length, size = ImageElements;
         if (destination.Length < count * size) throw new ArgumentException($"host buffer of {destination.Length} floats for {count} images of {size}.");
         int[] pos = positions.ToArray();
@@ -94,9 +94,11 @@ public sealed class BatchAssembler
         }
     }
 
-    /// <summary>"H×W", or for images of varying size "≥ H×W" (the smallest height and width).</summary>
-    internal static string DescribeSize(ImageDataset dataset) =>
-        dataset.UniformSize ? $"{dataset.Height}×{dataset.Width}" : $"varying (at least {dataset.Height}×{dataset.Width})";
+    /// <summary>"C×H×W", or for images of varying size "C×(at least H)×(at least W)" (the smallest height and width).</summary>
+    internal static string DescribeShape(ImageDataset dataset) =>
+        dataset.UniformSize
+            ? $"{dataset.Channels}×{dataset.Height}×{dataset.Width}"
+            : $"{dataset.Channels}×(at least {dataset.Height})×(at least {dataset.Width})";
 
     /// <summary>Labels of the positions.</summary>
     public static int[] Labels(LabeledSubset subset, ReadOnlySpan<int> positions)

@@ -49,7 +49,7 @@ public sealed class ContinualTrainer : IDisposable
         var (trainH, trainW) = trainTransform.OutputShape(scenario.Train);
         if (scenario.Train.Channels != c.InChannels || trainH != c.ImageSize || trainW != c.ImageSize)
             throw new ArgumentException(
-                $"the model expects {c.InChannels}×{c.ImageSize}×{c.ImageSize} images; dataset {scenario.Train.Name} has {scenario.Train.Channels}-channel {BatchAssembler.DescribeSize(scenario.Train)} images, which the training transform makes {trainH}×{trainW}.");
+                $"the model expects {c.InChannels}×{c.ImageSize}×{c.ImageSize} images; dataset {scenario.Train.Name} has {BatchAssembler.DescribeShape(scenario.Train)} images, which the training transform makes {trainH}×{trainW}.");
         trainImages = new BatchAssembler(trainTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
         testImages = new BatchAssembler(testTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
         featureImages = settings.RehearsalTestTransform ? testImages : trainImages;
