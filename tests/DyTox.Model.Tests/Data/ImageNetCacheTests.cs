@@ -234,6 +234,21 @@ public class ImageNetCacheTests
             right |= box.Left >= 64;             // entirely in the right third
         }
         Assert.That(left && right, "crops reach both ends of the long side");
+
+        // Transform crops straight out of the mapping; the result is that of Augment on a copy of the image.
+        var normalizer = new ImageNormalizer(ImageNormalizer.ImageNetMean, ImageNormalizer.ImageNetStd);
+        foreach (var preset in new[] { AugmentationPreset.DyTox, AugmentationPreset.None })
+        {
+            var pipeline = AugmentationPipeline.WithResizedCrop(preset, normalizer, 24);
+            for (int seed = 0; seed < 20; seed++)
+            {
+                var direct = new float[3 * 24 * 24];
+                var copied = new float[direct.Length];
+                pipeline.Transform(cache, 0, new SplitMix64Random(seed), direct);
+                normalizer.Normalize(pipeline.Augment(ByteImage.FromDataset(cache, 0), new SplitMix64Random(seed)), copied);
+                Assert.That(direct, Is.EqualTo(copied), $"{preset}, seed {seed}");
+            }
+        }
     }
 
     [Test]

@@ -105,14 +105,9 @@ public sealed class AugmentationPipeline
     /// <summary>Augments <paramref name="image"/> (HWC uint8) without normalising.</summary>
     public ByteImage Augment(ByteImage image, IRandomSource rng)
     {
-        if (OutputSize is int outputSize)
+        if (OutputSize is not null)
         {
-            if (Preset == AugmentationPreset.None)
-            {
-                return ResizedCrop.CenterCrop(image, outputSize);
-            }
-            var resized = ResizedCrop.RandomResizedCrop(image, outputSize, Crop!, rng);
-            return FlipAndRandAugment(resized, rng);
+            return CropAndAugment(image, rng);
         }
         if (Preset == AugmentationPreset.None)
         {
@@ -120,6 +115,18 @@ public sealed class AugmentationPipeline
         }
         int size = Math.Min(image.Height, image.Width);
         return FlipAndRandAugment(CropFlip.RandomCrop(image, size, Padding, rng), rng);
+    }
+
+    /// <summary>The resized-crop transforms: the crop reads only the source pixels it covers, so a view suffices.</summary>
+    private ByteImage CropAndAugment(ByteImageView image, IRandomSource rng)
+    {
+        int outputSize = OutputSize!.Value;
+        if (Preset == AugmentationPreset.None)
+        {
+            return ResizedCrop.CenterCrop(image, outputSize);
+        }
+        var resized = ResizedCrop.RandomResizedCrop(image, outputSize, Crop!, rng);
+        return FlipAndRandAugment(resized, rng);
     }
 
     private ByteImage FlipAndRandAugment(ByteImage image, IRandomSource rng)
@@ -133,9 +140,13 @@ public sealed class AugmentationPipeline
     }
 
     /// <summary>Augments image <paramref name="index"/> of <paramref name="dataset"/> and writes normalised CHW floats.</summary>
+    /// <remarks>The resized-crop transforms crop straight out of the dataset's bytes (ImageNet: the memory mapping)
+    /// rather than copying the whole image first; the result is the same as <see cref="Augment"/> of a copy.</remarks>
     public void Transform(ImageDataset dataset, int index, IRandomSource rng, Span<float> destination)
     {
-        var image = Augment(ByteImage.FromDataset(dataset, index), rng);
+        var image = OutputSize is not null && ByteImageView.CanView(dataset)
+            ? CropAndAugment(ByteImageView.FromDataset(dataset, index), rng)
+            : Augment(ByteImage.FromDataset(dataset, index), rng);
         Normalizer.Normalize(image, destination);
     }
 }
