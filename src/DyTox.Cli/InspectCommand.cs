@@ -30,7 +30,7 @@ internal static class InspectCommand
         var order = new Option<int?>("--class-order") { Description = "The class order the run used (0-based, as for train; default: the run's config.json, else 0)." };
         var output = new Option<string?>("--out") { Description = "Where to write (default <run>/inspect)." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (as for train)." };
-        var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: side S of the cached images (as for train).", DefaultValueFactory = _ => 256 };
+        var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: shorter side S of the cached images (as for train).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("inspect", "Write the attention maps, GPSA gates and task-token attention of a trained run for a few images.");
         foreach (var o in new Option[] { run, options, set, dataPath, images, split, device, dtype, order, output, cacheDir, cacheSize })

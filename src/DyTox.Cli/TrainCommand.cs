@@ -38,7 +38,7 @@ internal static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "Override any option: --set key=value (YAML value syntax).", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (default <data_path>/.dytox-cache, or ~/.cache/dytox/imagenet if data_path is read-only)." };
-        var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: side S of the cached images, Resize(S) + CenterCrop(S) (default 256, the original's test resize; needs S >= input_size).", DefaultValueFactory = _ => 256 };
+        var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: shorter side S of the cached images, Resize(S) keeping the aspect ratio (default 256, the original's test resize; needs S >= input_size).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("train", "Train DyTox class-incrementally and report Avg and Last accuracy.");
         foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, cacheDir, cacheSize })
@@ -147,9 +147,10 @@ internal static class TrainCommand
         var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
         var trainPreset = string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox;
         bool imageNetData = DatasetCatalog.IsImageNet(o.DataSet);
+        // The test transform centre-crops input_size out of every cached image, whose shorter side is S.
         if (imageNetData && (train.Height < o.InputSize || train.Width < o.InputSize))
-            throw new ArgumentException($"input_size {o.InputSize} is larger than the cached ImageNet images ({train.Height}x{train.Width}); raise --imagenet-cache-size.");
-        // ImageNet: RandomResizedCrop / CenterCrop from the cached S×S images to input_size; the small data sets keep crop-with-padding.
+            throw new ArgumentException($"input_size {o.InputSize} is larger than the shorter side {Math.Min(train.Height, train.Width)} of the cached ImageNet images; raise --imagenet-cache-size.");
+        // ImageNet: RandomResizedCrop / CenterCrop from the cached shorter-side-S images to input_size; the small data sets keep crop-with-padding.
         var trainTransform = imageNetData
             ? AugmentationPipeline.WithResizedCrop(trainPreset, normalizer, o.InputSize)
             : new AugmentationPipeline(trainPreset, normalizer);

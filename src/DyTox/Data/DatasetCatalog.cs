@@ -8,7 +8,7 @@ namespace DyTox.Data;
 /// install folder), <c>mnist</c> (IDX), <c>CIFAR</c>/<c>cifar100</c> (the binary version's folder),
 /// <c>synthetic</c> (seeded toy data), <c>imagenet100</c> and <c>imagenet1000</c> (also <c>imnet</c>/<c>imagenet</c>):
 /// the JPEG folders (<c>train/&lt;wnid&gt;/</c>, <c>val/&lt;wnid&gt;/</c>) or, for ImageNet-100, the original's split
-/// lists, decoded once into a packed S×S uint8 cache (<see cref="ImageNetDataset"/>) that is then memory-mapped.
+/// lists, decoded once into a packed uint8 cache of the images resized to shorter side S (<see cref="ImageNetDataset"/>) that is then memory-mapped.
 /// ImageNet datasets are <see cref="IDisposable"/> (the mapping); the other readers hold plain arrays.
 /// </summary>
 public static class DatasetCatalog

@@ -1,7 +1,7 @@
 namespace DyTox.Data;
 
 /// <summary>A dataset file is missing, truncated, corrupt or not in the expected format.</summary>
-public sealed class DatasetFormatException : Exception
+public class DatasetFormatException : Exception
 {
     public DatasetFormatException(string path, string message)
         : base($"{path}: {message}")

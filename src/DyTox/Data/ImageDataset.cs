@@ -1,8 +1,10 @@
 namespace DyTox.Data;
 
 /// <summary>
-/// A labelled set of equally sized uint8 images. Labels are the dataset's original class ids;
-/// class-incremental remapping happens in <see cref="ClassIncrementalScenario"/>.
+/// A labelled set of uint8 images. Labels are the dataset's original class ids; class-incremental remapping
+/// happens in <see cref="ClassIncrementalScenario"/>. Most datasets hold images of one size (<see cref="UniformSize"/>);
+/// ImageNet's cache keeps each image's aspect ratio, so its images differ in size: <see cref="ImageShape"/> gives
+/// each image's, and <see cref="Height"/>/<see cref="Width"/> are then the smallest over all images.
 /// </summary>
 public abstract class ImageDataset
 {
@@ -11,9 +13,21 @@ public abstract class ImageDataset
 
     public abstract int Count { get; }
 
+    /// <summary>Height of every image; for a dataset of varying sizes, the smallest height of any image.</summary>
     public abstract int Height { get; }
 
+    /// <summary>Width of every image; for a dataset of varying sizes, the smallest width of any image.</summary>
     public abstract int Width { get; }
+
+    /// <summary>True when every image is <see cref="Height"/>×<see cref="Width"/>.</summary>
+    public virtual bool UniformSize => true;
+
+    /// <summary>Height and width of image <paramref name="index"/>.</summary>
+    public virtual (int Height, int Width) ImageShape(int index)
+    {
+        CheckIndex(index);
+        return (Height, Width);
+    }
 
     public abstract int Channels { get; }
 
@@ -26,10 +40,20 @@ public abstract class ImageDataset
     /// <summary>Name of every original class id (index = class id).</summary>
     public abstract IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Bytes of one image, <see cref="ImageSize"/> long, in <see cref="Layout"/> order.</summary>
+    /// <summary>Bytes of one image, <see cref="ImageBytes"/> long, in <see cref="Layout"/> order.</summary>
     public abstract ReadOnlySpan<byte> GetImage(int index);
 
-    public int ImageSize => Height * Width * Channels;
+    /// <summary>Bytes of every image; only defined when <see cref="UniformSize"/> (else see <see cref="ImageBytes"/>).</summary>
+    public int ImageSize => UniformSize
+        ? Height * Width * Channels
+        : throw new InvalidOperationException($"the images of {Name} differ in size; ask ImageBytes(index) for one image's.");
+
+    /// <summary>Bytes of image <paramref name="index"/>.</summary>
+    public int ImageBytes(int index)
+    {
+        var (height, width) = ImageShape(index);
+        return height * width * Channels;
+    }
 
     public int ClassCount => ClassNames.Count;
 
@@ -37,10 +61,10 @@ public abstract class ImageDataset
     public void CopyImageHwc(int index, Span<byte> destination)
     {
         var source = GetImage(index);
-        if (destination.Length < ImageSize)
+        if (destination.Length < source.Length)
         {
             throw new ArgumentException(
-                $"Destination holds {destination.Length} bytes but an image of {Name} needs {ImageSize}.",
+                $"Destination holds {destination.Length} bytes but image {index} of {Name} needs {source.Length}.",
                 nameof(destination));
         }
         if (Layout == PixelLayout.Hwc || Channels == 1)
@@ -48,7 +72,7 @@ public abstract class ImageDataset
             source.CopyTo(destination);
             return;
         }
-        int plane = Height * Width;
+        int plane = source.Length / Channels;
         for (int c = 0; c < Channels; c++)
         {
             var src = source.Slice(c * plane, plane);

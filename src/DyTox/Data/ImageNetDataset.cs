@@ -6,7 +6,7 @@ namespace DyTox.Data;
 /// <summary>How ImageNet's packed caches are made and where they live.</summary>
 public sealed record ImageNetCacheOptions
 {
-    /// <summary>Side S of the cached images: Resize(S) + CenterCrop(S). 256 = the original's test resize.</summary>
+    /// <summary>Shorter side S of the cached images: Resize(S), aspect ratio kept. 256 = the original's test resize.</summary>
     public int ImageSize { get; init; } = 256;
 
     /// <summary>Folder for the cache files; null = <c>&lt;data_path&gt;/.dytox-cache</c>, or the user cache if that is read-only.</summary>
@@ -24,8 +24,9 @@ public sealed record ImageNetCacheOptions
 
 /// <summary>
 /// ImageNet-100 / ImageNet-1000 as <see cref="ImageDataset"/>s: the split's sample list
-/// (<see cref="ImageNetSampleList"/>) is packed once into an S×S uint8 cache, which is then memory-mapped
-/// (<see cref="PackedImageCache"/>). A cache whose list hash or size differs from the current list is rebuilt.
+/// (<see cref="ImageNetSampleList"/>) is packed once into a uint8 cache of the images resized to shorter side S
+/// (aspect ratio kept), which is then memory-mapped (<see cref="PackedImageCache"/>). A cache whose list hash or S
+/// differs from the current ones, or that was written in an older format version, is rebuilt.
 /// </summary>
 public static class ImageNetDataset
 {
@@ -51,25 +52,29 @@ public static class ImageNetDataset
         return LoadOrBuild(list, name, CachePath(dataPath, name, options.CacheDirectory), options);
     }
 
-    /// <summary>Opens the cache at <paramref name="cachePath"/> if it was built from <paramref name="list"/> at the requested size, else (re)builds it.</summary>
+    /// <summary>
+    /// Opens the cache at <paramref name="cachePath"/> if it was built from <paramref name="list"/> at the requested
+    /// shorter side in the current format, else (re)builds it. A damaged cache or one of a newer format is an error.
+    /// </summary>
     public static PackedImageCache LoadOrBuild(ImageNetSampleList list, string name, string cachePath, ImageNetCacheOptions options)
     {
         byte[] hash = list.ComputeHash();
-        if (File.Exists(cachePath))
+        bool exists = File.Exists(cachePath);
+        if (exists && OpenIfCurrent(cachePath, name, options) is { } cache)
         {
-            var cache = PackedImageCache.Open(cachePath, name);
-            if (cache.ListHash.SequenceEqual(hash) && cache.Height == options.ImageSize && cache.Width == options.ImageSize)
+            if (cache.ListHash.SequenceEqual(hash) && cache.ShorterSide == options.ImageSize)
             {
-                options.Log?.Invoke($"{name}: using cache {cachePath} ({cache.Count} images of {cache.Height}x{cache.Width})");
+                options.Log?.Invoke($"{name}: using cache {cachePath} ({cache.Count} images, shorter side {cache.ShorterSide})");
                 return cache;
             }
             cache.Dispose();
             options.Log?.Invoke($"{name}: cache {cachePath} was built from another sample list or size; rebuilding it from {list.Source}");
         }
-        else
+        else if (!exists)
         {
+            // ImageNet's photos are mostly 4:3, so an image costs about S · 4S/3 · 3 bytes.
             options.Log?.Invoke($"{name}: building cache {cachePath} from {list.Source} ({list.Count} images, " +
-                                $"{(double)list.Count * options.ImageSize * options.ImageSize * 3 / (1 << 30):F1} GiB)");
+                                $"about {(double)list.Count * options.ImageSize * (options.ImageSize * 4 / 3) * 3 / (1 << 30):F1} GiB)");
         }
         PackedImageCacheBuilder.Build(list, cachePath, options.ImageSize, options.MaxDegreeOfParallelism, options.Progress);
         var built = PackedImageCache.Open(cachePath, name);
@@ -79,6 +84,21 @@ public static class ImageNetDataset
             throw new DatasetFormatException(cachePath, "the freshly built cache does not carry the list's hash (was it replaced concurrently?).");
         }
         return built;
+    }
+
+    /// <summary>The cache at <paramref name="path"/>, or null (after a log line) if it is of an older format version and must be rebuilt.</summary>
+    private static PackedImageCache? OpenIfCurrent(string path, string name, ImageNetCacheOptions options)
+    {
+        try
+        {
+            return PackedImageCache.Open(path, name);
+        }
+        catch (PackedImageCacheVersionException e) when (e.IsOlder)
+        {
+            options.Log?.Invoke($"{name}: cache {path} has format version {e.FileVersion} (S×S centre crops), this build " +
+                                $"writes version {PackedImageCacheFormat.Version} (whole images); rebuilding it");
+            return null;
+        }
     }
 
     /// <summary>

@@ -4,8 +4,9 @@ namespace DyTox.Data;
 
 /// <summary>
 /// A packed image cache (<see cref="PackedImageCacheFormat"/>) memory-mapped read-only: an <see cref="ImageDataset"/>
-/// of S×S×3 HWC images whose pages the OS loads on demand and shares between processes. Dispose to unmap.
-/// <see cref="GetImage"/> is safe to call from several threads.
+/// of HWC images, each with its own aspect ratio and shorter side <see cref="ShorterSide"/>, whose pages the OS loads
+/// on demand and shares between processes. <see cref="ImageDataset.Height"/>/<see cref="ImageDataset.Width"/> are the
+/// smallest height and width of any image. Dispose to unmap. <see cref="GetImage"/> is safe to call from several threads.
 /// </summary>
 public sealed unsafe class PackedImageCache : ImageDataset, IDisposable
 {
@@ -19,6 +20,9 @@ public sealed unsafe class PackedImageCache : ImageDataset, IDisposable
         Path = path;
         Name = name;
         _header = header;
+        Height = header.Index.Min(e => e.Height);
+        Width = header.Index.Min(e => e.Width);
+        UniformSize = header.Index.All(e => e.Height == header.Index[0].Height && e.Width == header.Index[0].Width);
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
         try
         {
@@ -34,7 +38,10 @@ public sealed unsafe class PackedImageCache : ImageDataset, IDisposable
         }
     }
 
-    /// <summary>Opens and checks <paramref name="path"/> (magic, version, header, file length).</summary>
+    /// <summary>
+    /// Opens and checks <paramref name="path"/> (magic, version, header, index, file length); a file of another format
+    /// version throws <see cref="PackedImageCacheVersionException"/>.
+    /// </summary>
     public static PackedImageCache Open(string path, string? name = null)
     {
         if (!File.Exists(path))
@@ -52,19 +59,30 @@ public sealed unsafe class PackedImageCache : ImageDataset, IDisposable
 
     public override string Name { get; }
     public override int Count => _header.Count;
-    public override int Height => _header.Height;
-    public override int Width => _header.Width;
+    /// <summary>S: every image was resized so that its shorter side is S (aspect ratio kept).</summary>
+    public int ShorterSide => _header.ShorterSide;
+
+    public override int Height { get; }
+    public override int Width { get; }
+    public override bool UniformSize { get; }
     public override int Channels => _header.Channels;
     public override PixelLayout Layout => PixelLayout.Hwc;
     public override IReadOnlyList<int> Labels => _header.Labels;
     public override IReadOnlyList<string> ClassNames => _header.ClassNames;
 
+    public override (int Height, int Width) ImageShape(int index)
+    {
+        CheckIndex(index);
+        var entry = _header.Index[index];
+        return (entry.Height, entry.Width);
+    }
+
     public override ReadOnlySpan<byte> GetImage(int index)
     {
         CheckIndex(index);
         ObjectDisposedException.ThrowIf(_base is null, this);
-        long size = _header.ImageSize;
-        return new ReadOnlySpan<byte>(_base + _header.DataOffset + index * size, (int)size);
+        var entry = _header.Index[index];
+        return new ReadOnlySpan<byte>(_base + _header.DataOffset + entry.Offset, (int)PackedImageCacheFormat.Header.ImageBytes(entry, Channels));
     }
 
     public void Dispose()

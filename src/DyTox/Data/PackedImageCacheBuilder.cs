@@ -11,18 +11,21 @@ public readonly record struct CacheBuildProgress(string CachePath, int Done, int
 }
 
 /// <summary>
-/// Builds a packed image cache from a sample list: each image is decoded (<see cref="ImageFileDecoder"/>), its shorter
-/// side resized to S with PIL-style antialiased bicubic (<see cref="BicubicResampler"/>, torchvision's
-/// <c>Resize(S)</c>) and centre-cropped to S×S (<c>CenterCrop(S)</c>). Images are decoded in parallel, a block at a
-/// time, and written in list order, so the file is byte-identical whatever the thread count. It is written to a
-/// temporary file in the same folder and renamed into place at the end: a crash never leaves a cache that looks valid.
-/// Skia only decodes: its cubic resampler (<c>SKCubicResampler.CatmullRom</c>, same kernel) takes a fixed 4×4
-/// footprint and does not antialias when shrinking (a 1-pixel checkerboard shrunk 5× comes out as 0/255 stripes, PIL
-/// gives grey), and ImageNet's JPEGs are mostly shrunk 1.5–8× here, so the PIL-style resampler is used instead.
+/// Builds a packed image cache from a sample list: each image is decoded (<see cref="ImageFileDecoder"/>) and resized
+/// with PIL-style antialiased bicubic (<see cref="BicubicResampler"/>) so that its shorter side is S, aspect ratio kept
+/// (torchvision's <c>Resize(S)</c>); the whole field of view is stored, so the training crops see all of it.
+/// Images are decoded in parallel, a block at a time, and written in list order, so the file is byte-identical
+/// whatever the thread count; the header with the index of image sizes is written last, once every size is known.
+/// The file is a temporary one in the same folder, renamed into place at the end: a crash never leaves a cache that
+/// looks valid. Skia only decodes: its cubic resampler (<c>SKCubicResampler.CatmullRom</c>, same kernel) takes a fixed
+/// 4×4 footprint and does not antialias when shrinking (a 1-pixel checkerboard shrunk 5× comes out as 0/255 stripes,
+/// PIL gives grey), and ImageNet's JPEGs are mostly shrunk 1.5–8× here, so the PIL-style resampler is used instead.
 /// </summary>
 public static class PackedImageCacheBuilder
 {
-    /// <summary>Builds <paramref name="cachePath"/>; returns the number of images written.</summary>
+    private const int Channels = 3;
+
+    /// <summary>Builds <paramref name="cachePath"/> with shorter side <paramref name="size"/>; returns the number of images written.</summary>
     public static int Build(
         ImageNetSampleList list, string cachePath, int size,
         int maxDegreeOfParallelism = -1, Action<CacheBuildProgress>? progress = null, CancellationToken cancel = default)
@@ -30,12 +33,10 @@ public static class PackedImageCacheBuilder
         ArgumentNullException.ThrowIfNull(list);
         if (size <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), size, "the cached image side must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(size), size, "the cached images' shorter side must be positive.");
         }
         int degree = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
-        const int Channels = 3;
-        int imageSize = size * size * Channels;
-        // A block bounds the memory in flight (blockSize × S² × 3 bytes, 24 MiB at S = 256) and orders the writes.
+        // A block bounds the memory in flight (blockSize images of about S·4S/3·3 bytes, 32 MiB at S = 256) and orders the writes.
         int blockSize = Math.Max(32, 8 * degree);
         string folder = Path.GetDirectoryName(Path.GetFullPath(cachePath))!;
         string temp = Path.Combine(folder, $".{Path.GetFileName(cachePath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -55,19 +56,22 @@ public static class PackedImageCacheBuilder
             using (file)
             {
                 var labels = list.Samples.Select(s => s.Label).ToArray();
-                file.Write(PackedImageCacheFormat.Encode(size, size, Channels, list.ComputeHash(), labels, list.ClassNames));
-                var block = new byte[blockSize * imageSize];
+                var shapes = new (int Height, int Width)[list.Count];
+                // The pixels go after the header, whose length depends only on the count and the class names.
+                file.Position = PackedImageCacheFormat.DataOffsetFor(list.Count, list.ClassNames);
+                var block = new ByteImage?[blockSize];
                 var errors = new Exception?[blockSize];
                 var options = new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancel };
                 for (int first = 0; first < list.Count; first += blockSize)
                 {
                     int n = Math.Min(blockSize, list.Count - first);
                     Array.Clear(errors);
+                    Array.Clear(block);
                     Parallel.For(0, n, options, i =>
                     {
                         try
                         {
-                            DecodeResizeCrop(list.FullPath(first + i), size, block.AsSpan(i * imageSize, imageSize));
+                            block[i] = DecodeResize(list.FullPath(first + i), size);
                         }
                         catch (Exception e) when (e is DatasetFormatException or IOException or UnauthorizedAccessException)
                         {
@@ -84,9 +88,16 @@ public static class PackedImageCacheBuilder
                         }
                         throw new DatasetFormatException(list.FullPath(first + failed), errors[failed]!.Message, errors[failed]!);
                     }
-                    file.Write(block, 0, n * imageSize);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var image = block[i]!;
+                        shapes[first + i] = (image.Height, image.Width);
+                        file.Write(image.Data);
+                    }
                     progress?.Invoke(new CacheBuildProgress(cachePath, first + n, list.Count, clock.Elapsed));
                 }
+                file.Position = 0;
+                file.Write(PackedImageCacheFormat.Encode(size, Channels, list.ComputeHash(), labels, shapes, list.ClassNames));
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, cachePath, overwrite: true);
@@ -101,13 +112,14 @@ public static class PackedImageCacheBuilder
         }
     }
 
-    /// <summary>Decodes one file and writes its Resize(S) + CenterCrop(S) as S×S×3 HWC bytes.</summary>
-    public static void DecodeResizeCrop(string path, int size, Span<byte> destination)
+    /// <summary>Decodes one file and returns its <c>Resize(S)</c>: shorter side S, aspect ratio kept, RGB HWC.</summary>
+    public static ByteImage DecodeResize(string path, int size)
     {
         var pixels = ImageFileDecoder.Decode(path);
         var (h, w) = ResizedCrop.ShorterSideTo(pixels.Height, pixels.Width, size);
-        var window = ResizedCrop.CenterBox(h, w, size, size);
-        BicubicResampler.ResizeWindow(pixels.Data, pixels.Height, pixels.Width, RgbaPixels.Stride, 3,
-            h, w, window.Top, window.Left, size, size, destination);
+        var image = new ByteImage(h, w, Channels);
+        BicubicResampler.ResizeWindow(pixels.Data, pixels.Height, pixels.Width, RgbaPixels.Stride, Channels,
+            h, w, 0, 0, h, w, image.Data);
+        return image;
     }
 }

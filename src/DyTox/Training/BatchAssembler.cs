@@ -36,10 +36,10 @@ public sealed class BatchAssembler
     /// <paramref name="destination"/>; sample i draws from stream (seed, epoch, firstPosition + i).</summary>
     public void FillHost(LabeledSubset subset, ReadOnlySpan<int> positions, long seed, int epoch, int firstPosition, float[] destination)
     {
-        var (outH, outW) = pipeline.OutputShape(subset.Source.Height, subset.Source.Width);
+        var (outH, outW) = pipeline.OutputShape(subset.Source);
         if (subset.Source.Channels != channels || outH != height || outW != width)
             throw new ArgumentException(
-                $"dataset {subset.Source.Name} has {subset.Source.Channels}×{subset.Source.Height}×{subset.Source.Width} images, transformed to {outH}×{outW}; the model expects {channels}×{height}×{width}.");
+                $"dataset {subset.Source.Name} has {DescribeShape(subset.Source)} images, transformed to {outH}×{outW}; the model expects {channels}×{height}×{width}.");
         int count = positions.Length, size = ImageElements;
         if (destination.Length < count * size) throw new ArgumentException($"host buffer of {destination.Length} floats for {count} images of {size}.");
         int[] pos = positions.ToArray();
@@ -93,6 +93,12 @@ public sealed class BatchAssembler
             ArrayPool<double>.Shared.Return(wide);
         }
     }
+
+    /// <summary>"C×H×W", or for images of varying size "C×(at least H)×(at least W)" (the smallest height and width).</summary>
+    internal static string DescribeShape(ImageDataset dataset) =>
+        dataset.UniformSize
+            ? $"{dataset.Channels}×{dataset.Height}×{dataset.Width}"
+            : $"{dataset.Channels}×(at least {dataset.Height})×(at least {dataset.Width})";
 
     /// <summary>Labels of the positions.</summary>
     public static int[] Labels(LabeledSubset subset, ReadOnlySpan<int> positions)

@@ -45,11 +45,11 @@ public sealed class ContinualTrainer : IDisposable
         this.dtype = dtype;
         this.observer = observer ?? SilentObserver.Instance;
         var c = settings.Model;
-        // The transforms decide the input size (ImageNet: 256×256 stored images are cropped to 224×224).
-        var (trainH, trainW) = trainTransform.OutputShape(scenario.Train.Height, scenario.Train.Width);
+        // The transforms decide the input size (ImageNet: stored images with shorter side 256 are cropped to 224×224).
+        var (trainH, trainW) = trainTransform.OutputShape(scenario.Train);
         if (scenario.Train.Channels != c.InChannels || trainH != c.ImageSize || trainW != c.ImageSize)
             throw new ArgumentException(
-                $"the model expects {c.InChannels}×{c.ImageSize}×{c.ImageSize} images; dataset {scenario.Train.Name} has {scenario.Train.Channels}×{scenario.Train.Height}×{scenario.Train.Width} images, which the training transform makes {trainH}×{trainW}.");
+                $"the model expects {c.InChannels}×{c.ImageSize}×{c.ImageSize} images; dataset {scenario.Train.Name} has {BatchAssembler.DescribeShape(scenario.Train)} images, which the training transform makes {trainH}×{trainW}.");
         trainImages = new BatchAssembler(trainTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
         testImages = new BatchAssembler(testTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
         featureImages = settings.RehearsalTestTransform ? testImages : trainImages;

@@ -139,7 +139,7 @@ public class ImageNetTrainCommandTests
         var (tooSmall, _, error2) = Run("--options", Path.Combine(tree.Root, "tiny.yaml"), "--data-path", tree.Root,
             "--imagenet-cache-size", "24", "--output-basedir", runs, "--name", "u");
         Assert.That(tooSmall, Is.EqualTo(2));
-        Assert.That(error2, Does.Contain("input_size 32 is larger than the cached ImageNet images (24x24)"));
+        Assert.That(error2, Does.Contain("input_size 32 is larger than the shorter side 24 of the cached ImageNet images"));
     }
 
     private static (int Code, string Out, string Err) Run(params string[] args)

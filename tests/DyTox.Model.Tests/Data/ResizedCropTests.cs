@@ -13,10 +13,13 @@ public class ResizedCropTests
 
         public double NextDouble() => doubles[_d++];
 
+        /// <summary>When set, the integers are floor(fraction · bound) of these, in order, instead of <c>ints</c>.</summary>
+        public double[]? IntFractions { get; init; }
+
         public int NextInt(int maxExclusive)
         {
             IntBounds.Add(maxExclusive);
-            return ints[_i++];
+            return IntFractions is { } f ? (int)(f[_i++] * maxExclusive) : ints[_i++];
         }
 
         public double NextGaussian() => throw new NotSupportedException();
@@ -94,19 +97,127 @@ public class ResizedCropTests
         Assert.That(() => ResizedCrop.CenterBox(200, 300, 224, 224), Throws.ArgumentException.With.Message.Contains("does not fit"));
     }
 
-    [Test]
-    public void CentreCrop224OfTheCached256EqualsTheOriginalsResizeAndCrop()
+    /// <summary>
+    /// torchvision 0.15+ <c>RandomResizedCrop.get_params</c> transcribed line by line (torchvision is not installed here
+    /// to run it), drawing from <paramref name="uniform"/> (torch.empty(1).uniform_ → u in [0, 1)) and
+    /// <paramref name="randint"/> (torch.randint(0, n)):
+    /// <code>
+    /// area = height * width
+    /// log_ratio = torch.log(torch.tensor(ratio))
+    /// for _ in range(10):
+    ///     target_area = area * torch.empty(1).uniform_(scale[0], scale[1]).item()
+    ///     aspect_ratio = torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+    ///     w = int(round(math.sqrt(target_area * aspect_ratio)))
+    ///     h = int(round(math.sqrt(target_area / aspect_ratio)))
+    ///     if 0 &lt; w &lt;= width and 0 &lt; h &lt;= height:
+    ///         i = torch.randint(0, height - h + 1, size=(1,)).item()
+    ///         j = torch.randint(0, width - w + 1, size=(1,)).item()
+    ///         return i, j, h, w
+    /// in_ratio = float(width) / float(height)
+    /// if in_ratio &lt; min(ratio): w = width; h = int(round(w / min(ratio)))
+    /// elif in_ratio &gt; max(ratio): h = height; w = int(round(h * max(ratio)))
+    /// else: w = width; h = height
+    /// i = (height - h) // 2
+    /// j = (width - w) // 2
+    /// return i, j, h, w
+    /// </code>
+    /// (torch draws in float32; here in double, as the C# does: the random streams are ours in any case.)
+    /// </summary>
+    private static CropBox TorchvisionGetParams(int height, int width, double[] scale, double[] ratio, Func<double> uniform, Func<int, int> randint)
     {
-        // The test transform crops 224 out of the cache's CenterCrop(256) of Resize(256): the same window of the
-        // resized image as the original's CenterCrop(224), for every long side.
-        for (int longSide = 256; longSide < 700; longSide++)
+        double area = height * width;
+        double[] logRatio = [Math.Log(ratio[0]), Math.Log(ratio[1])];
+        for (int attempt = 0; attempt < 10; attempt++)
         {
-            var cached = ResizedCrop.CenterBox(256, longSide, 256, 256);
-            var inCache = ResizedCrop.CenterBox(256, 256, 224, 224);
-            var original = ResizedCrop.CenterBox(256, longSide, 224, 224);
-            Assert.That(cached.Left + inCache.Left, Is.EqualTo(original.Left), $"long side {longSide}");
-            Assert.That(cached.Top + inCache.Top, Is.EqualTo(original.Top), $"long side {longSide}");
+            double targetArea = area * (scale[0] + (scale[1] - scale[0]) * uniform());
+            double aspectRatio = Math.Exp(logRatio[0] + (logRatio[1] - logRatio[0]) * uniform());
+            int w = PythonRound(Math.Sqrt(targetArea * aspectRatio));
+            int h = PythonRound(Math.Sqrt(targetArea / aspectRatio));
+            if (0 < w && w <= width && 0 < h && h <= height)
+            {
+                int i = randint(height - h + 1);
+                int j = randint(width - w + 1);
+                return new CropBox(i, j, h, w);
+            }
         }
+        double inRatio = (double)width / height;
+        int fw, fh;
+        if (inRatio < ratio.Min())
+        {
+            fw = width;
+            fh = PythonRound(fw / ratio.Min());
+        }
+        else if (inRatio > ratio.Max())
+        {
+            fh = height;
+            fw = PythonRound(fh * ratio.Max());
+        }
+        else
+        {
+            fw = width;
+            fh = height;
+        }
+        return new CropBox(FloorDiv(height - fh, 2), FloorDiv(width - fw, 2), fh, fw);
+    }
+
+    /// <summary>Python's round(): half to even.</summary>
+    private static int PythonRound(double x)
+    {
+        double floor = Math.Floor(x), frac = x - floor;
+        return (int)(frac > 0.5 || (frac == 0.5 && floor % 2 != 0) ? floor + 1 : floor);
+    }
+
+    private static int FloorDiv(int a, int b) => (int)Math.Floor((double)a / b);
+
+    [Test]
+    public void SampleBoxEqualsTorchvisionsGetParamsOnStoredImageShapes()
+    {
+        // Shapes of Resize(256) images (landscape, portrait, square, panoramas that force the fallback more often),
+        // tiny ones where most attempts fail, and option ranges that make every attempt fail.
+        (int H, int W)[] shapes = [(256, 341), (341, 256), (256, 256), (256, 1422), (2000, 256), (3, 5), (1, 9), (7, 2)];
+        var settings = new[]
+        {
+            new RandomResizedCropOptions(),
+            new RandomResizedCropOptions { MinScale = 0.9, MaxScale = 1, MinRatio = 0.2, MaxRatio = 0.3 },
+            new RandomResizedCropOptions { MinScale = 0.5, MaxScale = 1, MinRatio = 3, MaxRatio = 5 },
+        };
+        int fallbacks = 0, cases = 0;
+        foreach (var options in settings)
+        {
+            foreach (var (h, w) in shapes)
+            {
+                for (int seed = 0; seed < 300; seed++)
+                {
+                    // The same fixed random inputs for both: uniforms from one stream, integer fractions from another.
+                    var draws = new SplitMix64Random(SeedMixer.Mix(h * 10007 + w, seed));
+                    var doubles = Enumerable.Range(0, 20).Select(_ => draws.NextDouble()).ToArray();
+                    var fractions = new[] { draws.NextDouble(), draws.NextDouble() };
+                    int d = 0, k = 0;
+                    var expected = TorchvisionGetParams(h, w, [options.MinScale, options.MaxScale], [options.MinRatio, options.MaxRatio],
+                        () => doubles[d++], n => (int)(fractions[k++] * n));
+                    var scripted = new ScriptedRandom(doubles, []) { IntFractions = fractions };
+                    var box = ResizedCrop.SampleBox(h, w, options, scripted);
+                    Assert.That(box, Is.EqualTo(expected), $"{h}x{w}, seed {seed}, {options}");
+                    fallbacks += k == 0 ? 1 : 0;
+                    cases++;
+                }
+            }
+        }
+        Assert.That(fallbacks, Is.InRange(cases / 4, cases - 1), "both the attempts and the fallback are exercised");
+    }
+
+    [Test]
+    public void HandVerifiedBoxesOfANonSquareImage()
+    {
+        // 256 high × 341 wide. u = 1 − 2⁻⁵³ ≈ 1 → area 87,296, u = 0.5 → ratio 1: side round(295.46) = 295 > 256, rejected;
+        // then u = 0.5 → area 0.54 · 87,296 = 47,139.84, ratio 1 → side round(217.12) = 217, placed at int draws 3, 100.
+        var rng = new ScriptedRandom([1 - Math.Pow(2, -53), 0.5, 0.5, 0.5], [3, 100]);
+        Assert.That(ResizedCrop.SampleBox(256, 341, new RandomResizedCropOptions(), rng), Is.EqualTo(new CropBox(3, 100, 217, 217)));
+        Assert.That(rng.IntBounds, Is.EqualTo(new[] { 256 - 217 + 1, 341 - 217 + 1 }));
+        // A 256×1422 panorama (ratio 5.55) with scale 1 never fits: the central crop of ratio 4/3, round(341.33) = 341 wide.
+        var never = new ScriptedRandom(Enumerable.Repeat(0.7, 20).ToArray(), []);
+        var full = new RandomResizedCropOptions { MinScale = 1, MaxScale = 1 };
+        Assert.That(ResizedCrop.SampleBox(256, 1422, full, never), Is.EqualTo(new CropBox(0, (1422 - 341) / 2, 256, 341)));
     }
 
     [Test]

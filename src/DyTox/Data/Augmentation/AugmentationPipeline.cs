@@ -76,20 +76,38 @@ public sealed class AugmentationPipeline
     public (int Height, int Width) OutputShape(int height, int width) =>
         OutputSize is int size ? (size, size) : (height, width);
 
+    /// <summary>
+    /// Height and width of what <see cref="Transform"/> makes of every image of <paramref name="dataset"/>. Images of
+    /// varying size (ImageNet's cache) need the resized-crop transforms, whose output size is fixed, and the centre
+    /// crop must fit the smallest height and width.
+    /// </summary>
+    public (int Height, int Width) OutputShape(ImageDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (OutputSize is not int size)
+        {
+            return dataset.UniformSize
+                ? (dataset.Height, dataset.Width)
+                : throw new ArgumentException(
+                    $"the images of {dataset.Name} differ in size; a transform that keeps the input size cannot batch them (use a resized-crop transform).");
+        }
+        if (Preset == AugmentationPreset.None && (dataset.Height < size || dataset.Width < size))
+        {
+            throw new ArgumentException(
+                $"the centre crop {size}x{size} does not fit the smallest images of {dataset.Name} ({dataset.Height} high, {dataset.Width} wide).");
+        }
+        return (size, size);
+    }
+
     /// <summary>Seed for the augmentation of one sample draw: (run seed, epoch, position in the epoch).</summary>
     public static long SampleSeed(long seed, int epoch, int position) => SeedMixer.Mix(seed, epoch, position);
 
     /// <summary>Augments <paramref name="image"/> (HWC uint8) without normalising.</summary>
     public ByteImage Augment(ByteImage image, IRandomSource rng)
     {
-        if (OutputSize is int outputSize)
+        if (OutputSize is not null)
         {
-            if (Preset == AugmentationPreset.None)
-            {
-                return ResizedCrop.CenterCrop(image, outputSize);
-            }
-            var resized = ResizedCrop.RandomResizedCrop(image, outputSize, Crop!, rng);
-            return FlipAndRandAugment(resized, rng);
+            return CropAndAugment(image, rng);
         }
         if (Preset == AugmentationPreset.None)
         {
@@ -97,6 +115,18 @@ public sealed class AugmentationPipeline
         }
         int size = Math.Min(image.Height, image.Width);
         return FlipAndRandAugment(CropFlip.RandomCrop(image, size, Padding, rng), rng);
+    }
+
+    /// <summary>The resized-crop transforms: the crop reads only the source pixels it covers, so a view suffices.</summary>
+    private ByteImage CropAndAugment(ByteImageView image, IRandomSource rng)
+    {
+        int outputSize = OutputSize!.Value;
+        if (Preset == AugmentationPreset.None)
+        {
+            return ResizedCrop.CenterCrop(image, outputSize);
+        }
+        var resized = ResizedCrop.RandomResizedCrop(image, outputSize, Crop!, rng);
+        return FlipAndRandAugment(resized, rng);
     }
 
     private ByteImage FlipAndRandAugment(ByteImage image, IRandomSource rng)
@@ -110,9 +140,13 @@ public sealed class AugmentationPipeline
     }
 
     /// <summary>Augments image <paramref name="index"/> of <paramref name="dataset"/> and writes normalised CHW floats.</summary>
+    /// <remarks>The resized-crop transforms crop straight out of the dataset's bytes (ImageNet: the memory mapping)
+    /// rather than copying the whole image first; the result is the same as <see cref="Augment"/> of a copy.</remarks>
     public void Transform(ImageDataset dataset, int index, IRandomSource rng, Span<float> destination)
     {
-        var image = Augment(ByteImage.FromDataset(dataset, index), rng);
+        var image = OutputSize is not null && ByteImageView.CanView(dataset)
+            ? CropAndAugment(ByteImageView.FromDataset(dataset, index), rng)
+            : Augment(ByteImage.FromDataset(dataset, index), rng);
         Normalizer.Normalize(image, destination);
     }
 }

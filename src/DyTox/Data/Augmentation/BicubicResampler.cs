@@ -19,6 +19,12 @@ public static class BicubicResampler
     public static ByteImage ResizedCrop(ByteImage image, int top, int left, int height, int width, int outHeight, int outWidth)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return ResizedCrop((ByteImageView)image, top, left, height, width, outHeight, outWidth);
+    }
+
+    /// <inheritdoc cref="ResizedCrop(ByteImage, int, int, int, int, int, int)"/>
+    public static ByteImage ResizedCrop(ByteImageView image, int top, int left, int height, int width, int outHeight, int outWidth)
+    {
         var vertical = AxisWeights.Create(image.Height, top, height, outHeight, 0, outHeight);
         var horizontal = AxisWeights.Create(image.Width, left, width, outWidth, 0, outWidth);
         var result = new ByteImage(outHeight, outWidth, image.Channels);

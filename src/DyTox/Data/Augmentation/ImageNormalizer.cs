@@ -68,9 +68,15 @@ public sealed class ImageNormalizer
         int ch = dataset.Channels;
         var sum = new double[ch];
         var sumSq = new double[ch];
-        var buffer = new byte[dataset.ImageSize];
+        var buffer = Array.Empty<byte>();
+        long pixels = 0;
         for (int i = 0; i < dataset.Count; i++)
         {
+            int bytes = dataset.ImageBytes(i);
+            if (buffer.Length != bytes)
+            {
+                buffer = new byte[bytes];
+            }
             dataset.CopyImageHwc(i, buffer);
             for (int p = 0; p < buffer.Length; p++)
             {
@@ -78,8 +84,9 @@ public sealed class ImageNormalizer
                 sum[p % ch] += v;
                 sumSq[p % ch] += v * v;
             }
+            pixels += bytes / ch;
         }
-        double n = (double)dataset.Count * dataset.Height * dataset.Width;
+        double n = pixels;
         var mean = new float[ch];
         var std = new float[ch];
         for (int c = 0; c < ch; c++)

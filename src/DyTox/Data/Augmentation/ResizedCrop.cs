@@ -79,7 +79,11 @@ public static class ResizedCrop
     }
 
     /// <summary>RandomResizedCrop to <paramref name="size"/>×<paramref name="size"/> with PIL-style bicubic resampling.</summary>
-    public static ByteImage RandomResizedCrop(ByteImage image, int size, RandomResizedCropOptions options, IRandomSource rng)
+    public static ByteImage RandomResizedCrop(ByteImage image, int size, RandomResizedCropOptions options, IRandomSource rng) =>
+        RandomResizedCrop((ByteImageView)image, size, options, rng);
+
+    /// <inheritdoc cref="RandomResizedCrop(ByteImage, int, RandomResizedCropOptions, IRandomSource)"/>
+    public static ByteImage RandomResizedCrop(ByteImageView image, int size, RandomResizedCropOptions options, IRandomSource rng)
     {
         var box = SampleBox(image.Height, image.Width, options, rng);
         return BicubicResampler.ResizedCrop(image, box.Top, box.Left, box.Height, box.Width, size, size);
@@ -95,18 +99,18 @@ public static class ResizedCrop
         return new CropBox(RoundHalfEven((height - cropHeight) / 2.0), RoundHalfEven((width - cropWidth) / 2.0), cropHeight, cropWidth);
     }
 
-    public static ByteImage CenterCrop(ByteImage image, int size)
+    public static ByteImage CenterCrop(ByteImage image, int size) =>
+        image.Height == size && image.Width == size ? image : CenterCrop((ByteImageView)image, size);
+
+    /// <summary>torchvision <c>CenterCrop(size)</c> into a new image (a copy even when nothing is cut).</summary>
+    public static ByteImage CenterCrop(ByteImageView image, int size)
     {
-        if (image.Height == size && image.Width == size)
-        {
-            return image;
-        }
         var box = CenterBox(image.Height, image.Width, size, size);
         int c = image.Channels;
         var result = new ByteImage(size, size, c);
         for (int y = 0; y < size; y++)
         {
-            Array.Copy(image.Data, ((box.Top + y) * image.Width + box.Left) * c, result.Data, y * size * c, size * c);
+            image.Data.Slice(((box.Top + y) * image.Width + box.Left) * c, size * c).CopyTo(result.Data.AsSpan(y * size * c));
         }
         return result;
     }
