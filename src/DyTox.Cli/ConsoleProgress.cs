@@ -50,6 +50,9 @@ internal sealed class ConsoleProgress : ITrainingObserver
     {
         double eta = run.Elapsed.TotalSeconds / (task + 1) * (tasks - task - 1);
         console.MarkupLine(Markup.Escape($"  after task {task + 1}: Avg {history.AverageIncrementalAccuracy:F2}%  Last {history.Last:F2}%  (ETA {Format(TimeSpan.FromSeconds(eta))})"));
+        if (history.Steps[^1].Cost is { } cost)
+            console.MarkupLine(Markup.Escape(FormattableString.Invariant(
+                $"  task {task + 1} took {Format(TimeSpan.FromSeconds(cost.Seconds))}; peak memory: host {cost.PeakHostBytes / 1048576.0:F0} MiB, tensors {cost.PeakTensorBytes / 1048576.0:F0} MiB in use ({cost.TensorPoolBytes / 1048576.0:F0} MiB pooled)")));
     }
 
     public void OnMessage(string message)

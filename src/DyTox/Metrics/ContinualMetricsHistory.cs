@@ -1,7 +1,8 @@
 namespace DyTox.Metrics;
 
-/// <summary>The final evaluation of one training step (after its finetuning) plus the model size at that point.</summary>
-public sealed record StepRecord(int Step, int ClassesSeen, StepEvaluation Evaluation, long? ParameterCount);
+/// <summary>The final evaluation of one training step (after its finetuning) plus the model size at that point and
+/// what the step cost (null when unknown, e.g. histories restored from older checkpoints).</summary>
+public sealed record StepRecord(int Step, int ClassesSeen, StepEvaluation Evaluation, long? ParameterCount, StepCost? Cost = null);
 
 /// <summary>
 /// Per-step results of a run; owns the <see cref="AccuracyMatrix"/> built from them and exposes the
@@ -17,14 +18,14 @@ public sealed class ContinualMetricsHistory
 
     public int StepCount => _steps.Count;
 
-    public void AddStep(int classesSeen, StepEvaluation evaluation, long? parameterCount = null)
+    public void AddStep(int classesSeen, StepEvaluation evaluation, long? parameterCount = null, StepCost? cost = null)
     {
         if (evaluation.TaskCount != _steps.Count + 1)
         {
             throw new ArgumentException(
                 $"step {_steps.Count} must be evaluated on {_steps.Count + 1} tasks, got {evaluation.TaskCount}.");
         }
-        _steps.Add(new StepRecord(_steps.Count, classesSeen, evaluation, parameterCount));
+        _steps.Add(new StepRecord(_steps.Count, classesSeen, evaluation, parameterCount, cost));
         Matrix.AddRow(evaluation);
     }
 

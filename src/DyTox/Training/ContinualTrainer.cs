@@ -89,6 +89,7 @@ public sealed class ContinualTrainer : IDisposable
 
     private void RunTask(int t, TrainerCheckpoint.State? resume, CancellationToken cancel)
     {
+        var clock = Stopwatch.StartNew();
         var task = scenario.Task(t);
         var taskData = Subsample(scenario.TrainSubset(t), t);
         var trainSet = memory.Count > 0 ? taskData.Concat(memory.ToSubset(scenario.Train)) : taskData;
@@ -139,7 +140,7 @@ public sealed class ContinualTrainer : IDisposable
         var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, scenario.TestSubsetUpTo(t), t + 1);
         observer.OnEvaluation(t, settings.EpochsFor(t) - 1, evaluation, final: true);
         WriteLog(t, settings.EpochsFor(t) - 1, evaluation, 0, 0);
-        history.AddStep(task.ClassEnd, evaluation, model.ParameterCount(includeDivergenceHead: false));
+        history.AddStep(task.ClassEnd, evaluation, model.ParameterCount(includeDivergenceHead: false), Cost(clock.Elapsed.TotalSeconds));
         if (checkpoint is not null) Save(t + 1, TrainerPhase.Train, 0, null);
         observer.OnTaskEnd(t, evaluation, history);
     }
@@ -260,7 +261,14 @@ public sealed class ContinualTrainer : IDisposable
         return value;
     }
 
-    private void AddTask(int classes)
+    private StepCost Cost(double seconds)
+    {
+        var tensors = backend.Allocator.Stats;
+        using var process = Process.GetCurrentProcess();
+        return new StepCost(seconds, process.PeakWorkingSet64, tensors.PeakInUseBytes, tensors.InUseBytes + tensors.CachedBytes);
+    }
+
+        private void AddTask(int classes)
     {
         if (settings.Method == ContinualMethod.Naive) model.AddTask(classes, newTaskToken: false);
         else model.AddTask(classes);

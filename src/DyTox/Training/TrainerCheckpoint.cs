@@ -59,6 +59,13 @@ public sealed class TrainerCheckpoint
                 ["top5_correct"] = s.Evaluation.TopKCorrect,
                 ["top_k"] = s.Evaluation.TopK,
                 ["parameters"] = s.ParameterCount,
+                ["cost"] = s.Cost is { } c ? new JsonObject
+                {
+                    ["seconds"] = c.Seconds,
+                    ["peak_host_bytes"] = c.PeakHostBytes,
+                    ["peak_tensor_bytes"] = c.PeakTensorBytes,
+                    ["tensor_pool_bytes"] = c.TensorPoolBytes,
+                } : null,
             }).ToArray()),
         };
         File.WriteAllText(Path.Combine(temp, "state.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -118,7 +125,10 @@ public sealed class TrainerCheckpoint
                 step!["correct"]!.AsArray().Select(n => (long)n!).ToArray(),
                 step["total"]!.AsArray().Select(n => (long)n!).ToArray(),
                 (long)step["top5_correct"]!, null, (int)step["top_k"]!);
-            history.AddStep((int)step["classes_seen"]!, evaluation, (long?)step["parameters"]);
+            var cost = step["cost"] is JsonObject c
+                ? new StepCost((double)c["seconds"]!, (long)c["peak_host_bytes"]!, (long)c["peak_tensor_bytes"]!, (long)c["tensor_pool_bytes"]!)
+                : null;
+            history.AddStep((int)step["classes_seen"]!, evaluation, (long?)step["parameters"], cost);
         }
         if (state.Phase == TrainerPhase.Train && state.NextEpoch == 0 && state.Task < classes.Length)
             throw new InvalidDataException($"checkpoint {Directory} is inconsistent: task {state.Task} has not started but the model has {classes.Length} tasks.");

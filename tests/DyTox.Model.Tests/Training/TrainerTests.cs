@@ -159,14 +159,27 @@ public class TrainerTests
             using (full) { full.Run(); uninterrupted = Weights(full.Model); }
 
             var split = settings with { OutputDirectory = Path.Combine(dir, "split") };
+            DyTox.Metrics.StepCost? firstCost;
             using (var cancel = new CancellationTokenSource())
             {
                 var (first, _, _) = NewTrainer(split, scenario, observer: new StopAfterTask(task: 0, cancel));
                 using (first) Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
+                firstCost = first.History.Steps[0].Cost;
             }
             var (resumed, _, _) = NewTrainer(split, scenario);
             Dictionary<string, double[]> after;
-            using (resumed) { resumed.Run(); after = Weights(resumed.Model); Assert.That(resumed.Model.TaskCount, Is.EqualTo(2)); }
+            using (resumed)
+            {
+                resumed.Run();
+                after = Weights(resumed.Model);
+                Assert.That(resumed.Model.TaskCount, Is.EqualTo(2));
+                // What each step cost survives the checkpoint; the resumed step measures its own.
+                Assert.That(resumed.History.Steps[0].Cost, Is.EqualTo(firstCost).And.Not.Null);
+                var second = resumed.History.Steps[1].Cost!;
+                Assert.That(second.Seconds, Is.GreaterThan(0));
+                Assert.That(second.PeakHostBytes, Is.GreaterThan(second.PeakTensorBytes).And.GreaterThan(0));
+                Assert.That(second.TensorPoolBytes, Is.GreaterThan(0));
+            }
             Assert.That(after.Keys, Is.EquivalentTo(uninterrupted.Keys));
             foreach (var (name, w) in uninterrupted) Assert.That(after[name], Is.EqualTo(w), name);
         }

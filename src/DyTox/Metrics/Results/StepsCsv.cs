@@ -6,7 +6,9 @@ namespace DyTox.Metrics.Results;
 /// <c>steps.csv</c>: one row per training step with the numbers the papers tabulate and plot. Columns:
 /// step, classes_seen, top1, top5 (empty when not measured), avg_top1 (average incremental accuracy of steps 0..i),
 /// avg_top5, old (accuracy on the classes of earlier tasks, sample-weighted; empty at step 0), new (accuracy on the
-/// classes of task i), forgetting (Chaudhry), bwt (GEM), parameters (empty when unknown). Accuracies in percent.
+/// classes of task i), forgetting (Chaudhry), bwt (GEM), parameters (empty when unknown), then what the step cost
+/// (<see cref="StepCost"/>; empty when unknown): seconds, peak_host_bytes, peak_tensor_bytes, tensor_pool_bytes.
+/// Accuracies in percent.
 /// The log's <c>forgetting</c>/<c>bwt</c> keep the reference's legacy formulas; these columns use the standard ones.
 /// </summary>
 public static class StepsCsv
@@ -14,7 +16,8 @@ public static class StepsCsv
     public const string FileName = "steps.csv";
 
     public static readonly IReadOnlyList<string> Columns =
-        ["step", "classes_seen", "top1", "top5", "avg_top1", "avg_top5", "old", "new", "forgetting", "bwt", "parameters"];
+        ["step", "classes_seen", "top1", "top5", "avg_top1", "avg_top5", "old", "new", "forgetting", "bwt", "parameters",
+         "seconds", "peak_host_bytes", "peak_tensor_bytes", "tensor_pool_bytes"];
 
     public static string Render(ContinualMetricsHistory history)
     {
@@ -43,6 +46,10 @@ public static class StepsCsv
                 CsvText.Number(ContinualMetrics.Forgetting(m, i)),
                 CsvText.Number(ContinualMetrics.BackwardTransfer(m, i)),
                 CsvText.Integer(step.ParameterCount),
+                CsvText.Number(step.Cost?.Seconds),
+                CsvText.Integer(step.Cost?.PeakHostBytes),
+                CsvText.Integer(step.Cost?.PeakTensorBytes),
+                CsvText.Integer(step.Cost?.TensorPoolBytes),
             ]);
         }
         return sb.ToString();

@@ -30,7 +30,8 @@ public class RunResultFilesTests
         var h = new ContinualMetricsHistory();
         h.AddStep(2, new StepEvaluation([90], [100], top5 ? 99 : -1), parameters ? 1000 : null);
         h.AddStep(4, new StepEvaluation([70, 80], [100, 100], top5 ? 190 : -1), parameters ? 1100 : null);
-        h.AddStep(6, new StepEvaluation([60, 150, 90], [100, 300, 100], top5 ? 450 : -1), parameters ? 1200 : null);
+        h.AddStep(6, new StepEvaluation([60, 150, 90], [100, 300, 100], top5 ? 450 : -1), parameters ? 1200 : null,
+                  parameters ? new StepCost(12.34567, 2_000_000_000, 300_000_000, 400_000_000) : null);
         return h;
     }
 
@@ -40,17 +41,17 @@ public class RunResultFilesTests
         // avg_top1 step 2 = (90 + 75 + 60) / 3 = 75; avg_top5 = (99 + 95 + 90) / 3 = 94.6667;
         // forgetting step 2 = ((90 − 60) + (80 − 50)) / 2 = 30; bwt = ((60 − 90) + (50 − 80)) / 2 = −30.
         Assert.That(StepsCsv.Render(ThreeSteps()), Is.EqualTo(
-            "step,classes_seen,top1,top5,avg_top1,avg_top5,old,new,forgetting,bwt,parameters\n" +
-            "0,2,90,99,90,99,,90,0,0,1000\n" +
-            "1,4,75,95,82.5,97,70,80,20,-20,1100\n" +
-            "2,6,60,90,75,94.6667,52.5,90,30,-30,1200\n"));
+            "step,classes_seen,top1,top5,avg_top1,avg_top5,old,new,forgetting,bwt,parameters,seconds,peak_host_bytes,peak_tensor_bytes,tensor_pool_bytes\n" +
+            "0,2,90,99,90,99,,90,0,0,1000,,,,\n" +
+            "1,4,75,95,82.5,97,70,80,20,-20,1100,,,,\n" +
+            "2,6,60,90,75,94.6667,52.5,90,30,-30,1200,12.3457,2000000000,300000000,400000000\n"));
     }
 
     [Test]
     public void StepsCsvLeavesUnmeasuredTop5AndParametersEmpty()
     {
         var lines = StepsCsv.Render(ThreeSteps(top5: false, parameters: false)).Split('\n');
-        Assert.That(lines[3], Is.EqualTo("2,6,60,,75,,52.5,90,30,-30,"));
+        Assert.That(lines[3], Is.EqualTo("2,6,60,,75,,52.5,90,30,-30,,,,,"));
     }
 
     [Test]
