@@ -34,7 +34,7 @@ internal static class TrainCommand
         var method = new Option<string>("--method") { Description = "dytox (default), naive (fine-tuning lower bound) or joint (upper bound).", DefaultValueFactory = _ => "dytox" };
         var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64 (reference precision).", DefaultValueFactory = _ => "float32" };
         var fraction = new Option<double?>("--train-fraction") { Description = "Use this fraction of each task's training images (per class); option key train_fraction." };
-        var order = new Option<int>("--class-order") { Description = "Which class order of the data options to use (0-based).", DefaultValueFactory = _ => 0 };
+        var order = new Option<int?>("--class-order") { Description = "Which class order of the data options to use (0-based). Default: every order of class_order, one run each (<name>-order<i>) and a report over them, like the original's trials; a single order runs as <name>." };
         var set = new Option<string[]>("--set") { Description = "Override any option: --set key=value (YAML value syntax).", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (default <data_path>/.dytox-cache, or ~/.cache/dytox/imagenet if data_path is read-only)." };
@@ -111,7 +111,7 @@ internal static class TrainCommand
         };
     }
 
-    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int orderIndex, bool quiet, ImageNetCacheOptions imageNet)
+    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, ImageNetCacheOptions imageNet)
     {
         var method = methodName.ToLowerInvariant() switch
         {
@@ -134,13 +134,39 @@ internal static class TrainCommand
         using var trainMapping = train as IDisposable; // ImageNet's memory-mapped caches
         var test = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Test, imageNet);
         using var testMapping = test as IDisposable;
-        var scenario = DatasetCatalog.Scenario(o, train, test, orderIndex);
-        if (method == ContinualMethod.Joint)
-            scenario = new ClassIncrementalScenario(train, test, scenario.ClassCount, scenario.ClassCount, scenario.ClassOrder);
 
         string runName = string.IsNullOrEmpty(o.Name) ? $"{methodName.ToLowerInvariant()}-seed{o.Seed}" : o.Name;
         string baseDir = o.OutputBasedir is "" or "./checkponts/" ? "runs" : o.OutputBasedir;
-        string output = Path.Combine(baseDir, o.DataSet.ToLowerInvariant(), o.LogCategory, runName);
+        string category = Path.Combine(baseDir, o.DataSet.ToLowerInvariant(), o.LogCategory);
+        // Like the original's trials: without --class-order every order of class_order is run, one folder each.
+        int[] orders = orderIndex is int chosen ? [chosen] : Enumerable.Range(0, Math.Max(1, o.ClassOrder?.Count ?? 1)).ToArray();
+        var outputs = new List<string>();
+        foreach (int index in orders)
+        {
+            string output = Path.Combine(category, orders.Length > 1 ? $"{runName}-order{index}" : runName);
+            TrainOne(o, method, backend, dtype, train, test, index, output, quiet);
+            outputs.Add(output);
+        }
+        if (outputs.Count > 1)
+        {
+            var report = ResultsReport.Build(outputs.Select(RunFolderReader.Read).ToArray(), [runName]);
+            string reportDir = Path.Combine(category, $"{runName}-orders");
+            ReportFiles.Write(report, reportDir);
+            Console.WriteLine();
+            Console.Write(ReportMarkdown.Render(report));
+            Console.WriteLine($"Report over the {outputs.Count} class orders: {reportDir}");
+        }
+        return 0;
+    }
+
+    /// <summary>Trains one run (one class order) into <paramref name="output"/>, resuming from its checkpoint, and writes its result files.</summary>
+    private static void TrainOne(DyToxOptions o, ContinualMethod method, IBackend backend, DType dtype, ImageDataset train, ImageDataset test,
+                                 int orderIndex, string output, bool quiet)
+    {
+        var scenario = DatasetCatalog.Scenario(o, train, test, orderIndex);
+        if (method == ContinualMethod.Joint)
+            scenario = new ClassIncrementalScenario(train, test, scenario.ClassCount, scenario.ClassCount, scenario.ClassOrder);
+        string runName = Path.GetFileName(output);
         var settings = TrainerSettingsMapper.Settings(o, method, output);
         RunConfigFile.Write(output, o, orderIndex); // the run folder says what produced it (inspect reads it)
 
@@ -175,6 +201,5 @@ internal static class TrainCommand
         var results = RunResultFiles.Write(output, history, $"{runName}: {method} on {o.DataSet}, {scenario.TaskCount} tasks");
         Console.WriteLine($"Results: {string.Join(", ", results.Select(p => Path.GetRelativePath(output, p)))} in {output}");
         Console.WriteLine(FormattableString.Invariant($"Avg: {history.AverageIncrementalAccuracy:F2}  Last: {history.Last:F2}"));
-        return 0;
     }
 }

@@ -111,6 +111,29 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void SeveralClassOrdersRunOneFolderEachAndAReportLikeTheOriginalsTrials()
+    {
+        var options = Write("tiny.yaml", TinySynthetic);
+        var orders = Write("orders.yaml", "class_order: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]]\n");
+        var (code, output, error) = Run("--options", options, orders, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet",
+                                        "--set", "epochs=1", "base_epochs=1", "finetuning_epochs=1", "train_fraction=0.25");
+        Assert.That(code, Is.Zero, error);
+        string category = Path.Combine(dir, "synthetic", "misc");
+        foreach (var run in new[] { "t-order0", "t-order1" })
+            Assert.That(File.ReadAllLines(Path.Combine(category, run, "log.jsonl"))[^1], Does.StartWith("{\"avg\""), run);
+        Assert.That(File.ReadAllText(Path.Combine(category, "t-order1", "config.json")), Does.Contain("\"class_order_index\": 1"));
+        Assert.That(File.Exists(Path.Combine(category, "t-orders", "report.md")));
+        Assert.That(output, Does.Contain("| t | 2 |"), "one group of two runs in the printed report");
+
+        // --class-order picks one order and keeps the plain name.
+        var (one, _, oneError) = Run("--options", options, orders, "--output-basedir", dir, "--name", "single", "--seed", "3", "--quiet",
+                                     "--class-order", "1", "--set", "epochs=1", "base_epochs=1", "finetuning_epochs=1", "train_fraction=0.25");
+        Assert.That(one, Is.Zero, oneError);
+        Assert.That(File.ReadAllText(Path.Combine(category, "single", "config.json")), Does.Contain("\"class_order_index\": 1"));
+        Assert.That(Directory.Exists(Path.Combine(category, "single-order1")), Is.False);
+    }
+
+    [Test]
     public void AnUnknownOptionKeyNamesTheKeyAndTheFile()
     {
         var options = Write("typo.yaml", TinySynthetic + "\nepoch: 3\n");
