@@ -23,15 +23,22 @@ internal sealed class OpenDevice(IBackend backend, IDisposable? driver) : IDispo
 /// <summary>Opens the backend named by <c>--device</c>.</summary>
 internal static class Devices
 {
-    public static OpenDevice Open(string device, DType dtype)
+    /// <param name="tf32">GEMMs on TF32 tensor cores (cuBLAS FAST_TF32, like PyTorch's allow_tf32); CUDA only.</param>
+    public static OpenDevice Open(string device, DType dtype, bool tf32 = false)
     {
         switch (device.ToLowerInvariant())
         {
             case "cpu":
+                if (tf32) throw new ArgumentException("--tf32 applies to --device cuda (TF32 is a tensor-core format; the CPU computes in --dtype).");
                 return new OpenDevice(new CpuBackend(), null);
             case "cuda":
                 if (dtype != DType.Float32) throw new DeviceUnavailableException("--device cuda runs float32 only; use --dtype float32 (or --device cpu for float64).");
                 if (!CudaDriver.TryCreate(out var driver, out var reason)) throw new DeviceUnavailableException(reason);
+                if (tf32)
+                {
+                    try { driver.Blas.AllowTf32 = true; }
+                    catch (InvalidOperationException e) { driver.Dispose(); throw new DeviceUnavailableException($"--tf32: {e.Message}"); }
+                }
                 return new OpenDevice(new CudaBackend(driver), driver);
             default:
                 throw new ArgumentException($"--device \"{device}\" is unknown; expected cpu or cuda.");

@@ -37,11 +37,12 @@ internal static class TrainCommand
         var order = new Option<int?>("--class-order") { Description = "Which class order of the data options to use (0-based). Default: every order of class_order, one run each (<name>-order<i>) and a report over them, like the original's trials; a single order runs as <name>." };
         var set = new Option<string[]>("--set") { Description = "Override any option: --set key=value (YAML value syntax).", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
+        var tf32 = new Option<bool>("--tf32") { Description = "CUDA: run the GEMMs on TF32 tensor cores (cuBLAS FAST_TF32: inputs rounded to 10 mantissa bits, float32 accumulation; PyTorch's allow_tf32). Off by default: float32 throughout." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (default <data_path>/.dytox-cache, or ~/.cache/dytox/imagenet if data_path is read-only)." };
         var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: shorter side S of the cached images, Resize(S) keeping the aspect ratio (default 256, the original's test resize; needs S >= input_size).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("train", "Train DyTox class-incrementally and report Avg and Last accuracy.");
-        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, cacheDir, cacheSize })
+        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, tf32, cacheDir, cacheSize })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -66,7 +67,7 @@ internal static class TrainCommand
                 }
                 o.EnsureValid();
                 var imageNet = ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize));
-                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), imageNet);
+                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), parse.GetValue(tf32), imageNet);
             }
             catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
                                           or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)
@@ -111,7 +112,7 @@ internal static class TrainCommand
         };
     }
 
-    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, ImageNetCacheOptions imageNet)
+    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, bool tf32, ImageNetCacheOptions imageNet)
     {
         var method = methodName.ToLowerInvariant() switch
         {
@@ -126,7 +127,7 @@ internal static class TrainCommand
             "float64" or "f64" => DType.Float64,
             _ => throw new ArgumentException($"--dtype \"{dtypeName}\" is unknown; expected float32 or float64."),
         };
-        using var device = Devices.Open(deviceName, dtype);
+        using var device = Devices.Open(deviceName, dtype, tf32);
         var backend = device.Backend;
 
         string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
@@ -144,7 +145,7 @@ internal static class TrainCommand
         foreach (int index in orders)
         {
             string output = Path.Combine(category, orders.Length > 1 ? $"{runName}-order{index}" : runName);
-            TrainOne(o, method, backend, dtype, train, test, index, output, quiet);
+            TrainOne(o, method, backend, dtype, train, test, index, output, quiet, tf32);
             outputs.Add(output);
         }
         if (outputs.Count > 1)
@@ -161,7 +162,7 @@ internal static class TrainCommand
 
     /// <summary>Trains one run (one class order) into <paramref name="output"/>, resuming from its checkpoint, and writes its result files.</summary>
     private static void TrainOne(DyToxOptions o, ContinualMethod method, IBackend backend, DType dtype, ImageDataset train, ImageDataset test,
-                                 int orderIndex, string output, bool quiet)
+                                 int orderIndex, string output, bool quiet, bool tf32)
     {
         var scenario = DatasetCatalog.Scenario(o, train, test, orderIndex);
         if (method == ContinualMethod.Joint)
@@ -187,7 +188,7 @@ internal static class TrainCommand
         // A console bound to the current Console.Out (Spectre's static one caches the first writer it sees).
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         console.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
-        console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
+        console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}{(tf32 ? " (GEMMs in TF32)" : "")}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
                                              $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {(method == ContinualMethod.DyTox ? settings.MemorySize : 0)}, output {output}"));
         if (!o.NoAmp && o.SourceOf("no_amp") != "default")
             console.MarkupLine(Markup.Escape($"  note: no_amp: false ({o.SourceOf("no_amp")}) asks for mixed precision; this implementation computes in {dtype} throughout."));

@@ -45,7 +45,12 @@ internal static class BackendBenchmarks
         AdamWMany(gpu, timer, report);
         TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: false);
         TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true);
-        if (!quick) ImageNetTrainingStep(gpu, timer, report, 3);
+        TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true, tf32: true);
+        if (!quick)
+        {
+            ImageNetTrainingStep(gpu, timer, report, 3, tf32: false);
+            ImageNetTrainingStep(gpu, timer, report, 3, tf32: true);
+        }
         var stats = gpu.Memory.Stats;
         report.Line($"  backend allocator: peak {stats.PeakInUse >> 20} MiB, cached {stats.Cached >> 20} MiB, driver allocations {stats.DriverAllocations}");
     }
@@ -256,29 +261,42 @@ internal static class BackendBenchmarks
         report.Bench("adamw step (multi-tensor)", $"{groups.Count} tensors, {numel / 1e6:F2}M", us, bytes / us / 1e3, 0, Roofline(bytes / us / 1e3));
     }
 
-    /// <summary>A whole DyTox CIFAR training step of task 2 (B=128, 10+10 classes): teacher + student forward, loss, backward, AdamW.</summary>
     /// <summary>A DyTox ImageNet training step of task 2 (B=128, 224×224, 196 tokens, 10+10 classes), GPSA on v3/v2 (N > 64).</summary>
-    private static void ImageNetTrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps)
+    private static void ImageNetTrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tf32)
     {
-        using var step = new DyToxStep(DyToxConfig.ImageNet, gpu, Batch, 10, 10);
-        step.Run();
-        var us = timer.Median(() => step.Run(), reps);
-        report.Bench("DyTox ImageNet training step (task 2)", $"B{Batch} 2 tasks", us, 0, 0, $"{Batch / (us / 1e6):F0} images/s");
+        var blas = gpu.Driver.Blas;
+        blas.AllowTf32 = tf32;
+        try
+        {
+            using var step = new DyToxStep(DyToxConfig.ImageNet, gpu, Batch, 10, 10);
+            step.Run();
+            var us = timer.Median(() => step.Run(), reps);
+            report.Bench($"DyTox ImageNet training step (task 2{(tf32 ? ", TF32 GEMMs" : "")})", $"B{Batch} 2 tasks", us, 0, 0, $"{Batch / (us / 1e6):F0} images/s");
+        }
+        finally { blas.AllowTf32 = false; }
     }
 
-    /// <summary><paramref name="tensorCores"/>: GPSA on v4 instead of v3.</summary>
-    private static void TrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores)
+    /// <summary>A whole DyTox CIFAR training step of task 2 (B=128, 10+10 classes): teacher + student forward, loss, backward, AdamW.
+    /// <paramref name="tensorCores"/>: GPSA on v4 instead of v3; <paramref name="tf32"/>: cuBLAS GEMMs in TF32 (the CLI's --tf32).</summary>
+    private static void TrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores, bool tf32 = false)
     {
         var saved = gpu.GpsaTensorCores;
+        var blas = gpu.Driver.Blas;
         gpu.GpsaTensorCores = tensorCores;
+        blas.AllowTf32 = tf32;
         try
         {
             using var step = new DyToxStep(DyToxConfig.Cifar, gpu, Batch, 10, 10);
             step.Run(); // an extra warm-up (kernel compiles, allocator growth) before the timer's own
             var us = timer.Median(() => step.Run(), reps);
-            report.Bench($"DyTox CIFAR training step (task 2{(tensorCores ? ", GPSA v4 tensor cores" : "")})", $"B{Batch} 2 tasks", us, 0, 0,
+            string variant = string.Join(", ", new[] { tensorCores ? "GPSA v4 tensor cores" : null, tf32 ? "TF32 GEMMs" : null }.OfType<string>());
+            report.Bench($"DyTox CIFAR training step (task 2{(variant.Length > 0 ? ", " + variant : "")})", $"B{Batch} 2 tasks", us, 0, 0,
                          $"{Batch / (us / 1e6):F0} images/s");
         }
-        finally { gpu.GpsaTensorCores = saved; }
+        finally
+        {
+            gpu.GpsaTensorCores = saved;
+            blas.AllowTf32 = false;
+        }
     }
 }

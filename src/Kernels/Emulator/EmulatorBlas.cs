@@ -11,7 +11,11 @@ namespace DyTox.Kernels.Emulator;
 /// </summary>
 internal sealed unsafe class EmulatorBlas(EmulatorDriver driver) : IDeviceBlas
 {
-    /// <summary>Recorded for parity with cuBLAS; the CPU GEMM always computes in full fp32.</summary>
+    /// <summary>
+    /// cuBLAS's CUBLAS_COMPUTE_32F_FAST_TF32 on the CPU: A and B are rounded to TF32 (10 mantissa bits, to nearest
+    /// even) before the fp32 product, so runs with TF32 on the emulator show its numerics (cuBLAS's accumulation
+    /// order is not specified; the rounding of the inputs is what moves results).
+    /// </summary>
     public bool AllowTf32 { get; set; }
 
     public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
@@ -42,13 +46,39 @@ internal sealed unsafe class EmulatorBlas(EmulatorDriver driver) : IDeviceBlas
         driver.CheckRange(c, Extent(m, n, ldc, strideC, batchCount), "Sgemm operand C");
         driver.Synchronize();
 
-        for (int batch = 0; batch < batchCount; ++batch)
+        float[]? tf32A = null, tf32B = null;
+        if (AllowTf32 && k > 0 && alpha != 0)
         {
-            Gemm(transA, transB, m, n, k, alpha,
-                 (float*)a + batch * strideA, lda,
-                 (float*)b + batch * strideB, ldb,
-                 beta, (float*)c + batch * strideC, ldc);
+            tf32A = RoundedToTf32((float*)a, Extent(aRows, aCols, lda, strideA, batchCount) / 4);
+            tf32B = RoundedToTf32((float*)b, Extent(bRows, bCols, ldb, strideB, batchCount) / 4);
         }
+        fixed (float* ra = tf32A, rb = tf32B)
+        {
+            if (ra != null) { a = (ulong)ra; b = (ulong)rb; }
+            for (int batch = 0; batch < batchCount; ++batch)
+            {
+                Gemm(transA, transB, m, n, k, alpha,
+                     (float*)a + batch * strideA, lda,
+                     (float*)b + batch * strideB, ldb,
+                     beta, (float*)c + batch * strideC, ldc);
+            }
+        }
+    }
+
+    /// <summary>A copy of <paramref name="count"/> floats rounded to TF32 (nearest, ties to even); ±∞ and NaN kept.</summary>
+    private static float[] RoundedToTf32(float* source, long count)
+    {
+        var copy = new float[count];
+        for (long i = 0; i < count; i++) copy[i] = RoundToTf32(source[i]);
+        return copy;
+    }
+
+    private static float RoundToTf32(float x)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(x);
+        if ((bits & 0x7F800000u) == 0x7F800000u) return x;
+        bits = (bits + 0xFFFu + ((bits >> 13) & 1u)) & ~0x1FFFu;
+        return BitConverter.UInt32BitsToSingle(bits);
     }
 
     private static long Extent(int rows, int cols, int ld, long stride, int batches) =>

@@ -50,6 +50,57 @@ public class EmulatorBlasTests
             Assert.That(got[i], Is.EqualTo(expected[i]).Within(1e-5 + 1e-5 * Math.Abs(expected[i]) * Math.Sqrt(k)), $"element {i}");
     }
 
+    /// <summary>TF32 (cuBLAS FAST_TF32, the CLI's --tf32): inputs rounded to 10 mantissa bits, then the fp32 product.</summary>
+    [Test]
+    public void Tf32RoundsTheInputsToTenMantissaBits()
+    {
+        var d = EmulatorFixture.Driver;
+        const int m = 19, n = 23, k = 61;
+        var rng = new Random(17);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] b = Enumerable.Range(0, n * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        // Round to nearest even on the 13 dropped bits, written out independently of the emulator's helper.
+        static float Tf32(float x)
+        {
+            double scale = Math.Pow(2, Math.ILogB(x) - 10);
+            return (float)(Math.Round(x / scale, MidpointRounding.ToEven) * scale);
+        }
+        float[] ar = a.Select(Tf32).ToArray(), br = b.Select(Tf32).ToArray();
+        Assert.That(ar.Zip(a).Count(p => p.First != p.Second), Is.GreaterThan(m * k / 2), "random floats are not TF32 already");
+        float[] Product(float[] x, float[] y, bool tf32)
+        {
+            using var da = new DeviceArray<float>(d, x);
+            using var db = new DeviceArray<float>(d, y);
+            using var dc = new DeviceArray<float>(d, m * n);
+            d.Blas.AllowTf32 = tf32;
+            try { d.Blas.Sgemm(false, true, m, n, k, 1f, da.Ptr, k, 0, db.Ptr, k, 0, 0f, dc.Ptr, n, 0); }
+            finally { d.Blas.AllowTf32 = false; }
+            return dc.Download();
+        }
+        float[] tf32 = Product(a, b, tf32: true), exact = Product(a, b, tf32: false), ofRounded = Product(ar, br, tf32: false);
+        Assert.That(tf32, Is.EqualTo(ofRounded), "TF32 = the fp32 product of the rounded inputs");
+        Assert.That(tf32, Is.Not.EqualTo(exact));
+        double worst = tf32.Zip(exact).Max(p => Math.Abs(p.First - p.Second));
+        Assert.That(worst, Is.LessThan(k * Math.Pow(2, -10)), "each input moves by at most 2^-11 relative");
+        Assert.That(EmulatorBlasRounding(float.PositiveInfinity), Is.EqualTo(float.PositiveInfinity));
+        Assert.That(float.IsNaN(EmulatorBlasRounding(float.NaN)));
+        Assert.That(EmulatorBlasRounding(1f + 3f * MathF.Pow(2, -12)), Is.EqualTo(1f + MathF.Pow(2, -10)), "above the midpoint rounds up");
+        Assert.That(EmulatorBlasRounding(1f + MathF.Pow(2, -11)), Is.EqualTo(1f), "a tie goes to the even neighbour");
+    }
+
+    /// <summary>x·1 through a 1×1×1 TF32 GEMM: the rounding of one input.</summary>
+    private static float EmulatorBlasRounding(float x)
+    {
+        var d = EmulatorFixture.Driver;
+        using var da = new DeviceArray<float>(d, [x]);
+        using var db = new DeviceArray<float>(d, [1f]);
+        using var dc = new DeviceArray<float>(d, 1);
+        d.Blas.AllowTf32 = true;
+        try { d.Blas.Sgemm(false, false, 1, 1, 1, 1f, da.Ptr, 1, 0, db.Ptr, 1, 0, 0f, dc.Ptr, 1, 0); }
+        finally { d.Blas.AllowTf32 = false; }
+        return dc.Download()[0];
+    }
+
     [Test]
     public void BetaZeroNeverReadsC()
     {

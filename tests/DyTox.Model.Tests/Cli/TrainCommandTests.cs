@@ -151,6 +151,16 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void Tf32OnTheCpuIsAClearError()
+    {
+        var options = Write("tiny.yaml", TinySynthetic);
+        var (code, _, error) = Run("--options", options, "--tf32", "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--tf32 applies to --device cuda"));
+        Assert.That(Directory.Exists(Path.Combine(dir, "synthetic")), Is.False, "nothing written");
+    }
+
+    [Test]
     public void CudaWithoutADriverIsOneSentence()
     {
         var options = Write("tiny.yaml", TinySynthetic);
