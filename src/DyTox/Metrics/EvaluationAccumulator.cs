@@ -14,6 +14,7 @@ public sealed class EvaluationAccumulator
     private readonly long[] _total;
     private long _topKCorrect;
     private bool _topKMeasured;
+    private ConfusionMatrix? _confusion;
     private double _batchLossSum;
     private long _lossBatches;
 
@@ -34,6 +35,9 @@ public sealed class EvaluationAccumulator
         }
         int k = Math.Min(5, classes);
         _topKMeasured = true;
+        _confusion ??= new ConfusionMatrix(classes);
+        if (_confusion.ClassCount != classes)
+            throw new ArgumentException($"every batch of one evaluation must have the same {_confusion.ClassCount} classes, got {classes}.");
         double batchLoss = 0;
         for (int s = 0; s < labels.Length; s++)
         {
@@ -66,6 +70,7 @@ public sealed class EvaluationAccumulator
                 _topKCorrect++;
             }
             Count(taskIds[s], argmax == label);
+            _confusion.Add(label, argmax);
             batchLoss += CrossEntropy(row, label, row[argmax]);
         }
         if (labels.Length > 0)
@@ -100,7 +105,7 @@ public sealed class EvaluationAccumulator
     }
 
     public StepEvaluation ToEvaluation() => new(
-        _correct, _total, _topKMeasured ? _topKCorrect : -1, _lossBatches > 0 ? _batchLossSum / _lossBatches : null);
+        _correct, _total, _topKMeasured ? _topKCorrect : -1, _lossBatches > 0 ? _batchLossSum / _lossBatches : null) { Confusion = _confusion };
 
     private void Count(int task, bool correct)
     {

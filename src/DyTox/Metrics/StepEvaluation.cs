@@ -48,6 +48,9 @@ public sealed class StepEvaluation
 
     public double? MeanLoss { get; }
 
+    /// <summary>(label, top-1 prediction) counts when the evaluation saw logits; not kept in checkpoints.</summary>
+    public ConfusionMatrix? Confusion { get; init; }
+
     public int TaskCount => CorrectPerTask.Count;
 
     /// <summary>Top-1 over all samples, in percent.</summary>

@@ -140,6 +140,7 @@ public sealed class ContinualTrainer : IDisposable
         var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, scenario.TestSubsetUpTo(t), t + 1);
         observer.OnEvaluation(t, settings.EpochsFor(t) - 1, evaluation, final: true);
         WriteLog(t, settings.EpochsFor(t) - 1, evaluation, 0, 0);
+        WriteConfusion(t, evaluation);
         history.AddStep(task.ClassEnd, evaluation, model.ParameterCount(includeDivergenceHead: false), Cost(clock.Elapsed.TotalSeconds));
         if (checkpoint is not null) Save(t + 1, TrainerPhase.Train, 0, null);
         observer.OnTaskEnd(t, evaluation, history);
@@ -329,7 +330,24 @@ public sealed class ContinualTrainer : IDisposable
         log.Write(line);
     }
 
-    /// <summary>The model's own log entries (the reference's DyTox epoch_log: distances between task tokens).</summary>
+    /// <summary><c>confusion/step{t}.csv</c> in the output folder: the final evaluation's (label, prediction) counts,
+    /// rows named by the data set's class names in class order.</summary>
+    private void WriteConfusion(int t, StepEvaluation evaluation)
+    {
+        if (settings.OutputDirectory is not { } dir || evaluation.Confusion is not { } confusion) return;
+        var names = Enumerable.Range(0, confusion.ClassCount).Select(label =>
+        {
+            int id = scenario.OriginalLabel(label);
+            var all = scenario.Train.ClassNames;
+            return id < all.Count ? all[id] : id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }).ToArray();
+        string folder = Path.Combine(dir, "confusion"), path = Path.Combine(folder, $"step{t}.csv");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(path + ".tmp", confusion.ToCsv(names));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+        /// <summary>The model's own log entries (the reference's DyTox epoch_log: distances between task tokens).</summary>
     private KeyValuePair<string, double>[] ModelLogEntries()
     {
         if (settings.Method != ContinualMethod.DyTox) return [];

@@ -101,6 +101,17 @@ public class TrainCommandTests
             else Assert.That(mean, Is.GreaterThan(0).And.EqualTo(min).And.EqualTo(max), line);
         }
         Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+        // The final evaluation of every step as a confusion matrix: its diagonal is the logged top-1.
+        for (int step = 0; step < 2; step++)
+        {
+            var rows = File.ReadAllLines(Path.Combine(run, "confusion", $"step{step}.csv"));
+            var counts = rows[1..].Select(r => r.Split(',')[2..].Select(long.Parse).ToArray()).ToArray();
+            Assert.That(counts, Has.Length.EqualTo(5 * (step + 1)));
+            long diagonal = Enumerable.Range(0, counts.Length).Sum(i => counts[i][i]), total = counts.Sum(r => r.Sum());
+            double acc = System.Text.Json.JsonDocument.Parse(log.Last(l => l.Contains($"\"task\": {step},", StringComparison.Ordinal)))
+                .RootElement.GetProperty("acc").GetDouble();
+            Assert.That(100.0 * diagonal / total, Is.EqualTo(acc).Within(0.005), $"step {step}");
+        }
 
         // Running again finds the finished checkpoint and reports the same numbers without training.
         var (again, output2, error2) = Run("--options", options, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet");

@@ -123,6 +123,21 @@ public class MetricsTests
     }
 
     [Test]
+    public void AccumulatorCountsLabelsAgainstTopOnePredictions()
+    {
+        var acc = new EvaluationAccumulator(2);
+        acc.AddLogits([0.9f, 0.1f, 0.0f, /**/ 0.2f, 0.1f, 0.7f, /**/ 0.1f, 0.8f, 0.1f], 3, [0, 1, 2], [0, 0, 1]);
+        acc.AddLogits([0.5f, 0.2f, 0.3f], 3, [2], [1]);
+        var c = acc.ToEvaluation().Confusion!;
+        Assert.That(c.ClassCount, Is.EqualTo(3));
+        Assert.That((c[0, 0], c[1, 2], c[2, 1], c[2, 0]), Is.EqualTo((1L, 1L, 1L, 1L)));
+        Assert.That(c.Between(2, 3, 0, 2), Is.EqualTo(2), "the new class's images predicted as old classes");
+        Assert.That(c.ToCsv(["a", "b,c", "d"]), Is.EqualTo(
+            "label,class,pred_0,pred_1,pred_2\n0,a,1,0,0\n1,\"b,c\",0,0,1\n2,d,1,1,0\n"));
+        Assert.That(() => acc.AddLogits([0f, 1f], 2, [0], [0]), Throws.ArgumentException.With.Message.Contain("same 3 classes"));
+    }
+
+    [Test]
     public void AccumulatorTestLossIsTheMeanOverBatchesOfEachBatchsMeanCrossEntropy()
     {
         var acc = new EvaluationAccumulator(1);
