@@ -5,26 +5,35 @@ namespace DyTox.Options;
 /// <summary>
 /// <c>config.json</c> in a run's output folder: every option the run was trained with (<see cref="DyToxOptions.ToJson"/>,
 /// like the reference's <c>config_&lt;trial&gt;.json</c>) plus <c>class_order_index</c>, the <c>--class-order</c> the run
-/// used. It makes a run folder self-describing: <c>inspect</c> reads it instead of asking for the option files again.
+/// used, <c>method</c> and <c>scenario_tasks</c>. It makes a run folder self-describing: <c>inspect</c> reads it instead of asking for the option files again.
 /// </summary>
 public static class RunConfigFile
 {
     public const string FileName = "config.json";
     private const string ClassOrderKey = "class_order_index";
+    private const string MethodKey = "method";
+    private const string TasksKey = "scenario_tasks";
+
+    /// <summary>What config.json says about a run: its options, the class order it used, and (when train wrote them)
+    /// the method (dytox, naive, joint) and the number of tasks of its scenario (1 = joint training).</summary>
+    public sealed record RunConfig(DyToxOptions Options, int ClassOrderIndex, string? Method, int? ScenarioTasks);
 
     /// <summary>Writes <c>config.json</c> into <paramref name="runDirectory"/> (created if needed), via a temporary file.</summary>
-    public static void Write(string runDirectory, DyToxOptions options, int classOrderIndex)
+    public static void Write(string runDirectory, DyToxOptions options, int classOrderIndex, string? method = null, int? scenarioTasks = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(runDirectory);
         string path = Path.Combine(runDirectory, FileName), temp = path + ".tmp";
-        File.WriteAllText(temp, options.ToJson(new Dictionary<string, long> { [ClassOrderKey] = classOrderIndex }));
+        var root = (JsonObject)JsonNode.Parse(options.ToJson(new Dictionary<string, long> { [ClassOrderKey] = classOrderIndex }))!;
+        if (method is not null) root[MethodKey] = method;
+        if (scenarioTasks is not null) root[TasksKey] = scenarioTasks.Value;
+        File.WriteAllText(temp, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>The options and class-order index of the run in <paramref name="runDirectory"/>, or null when it has no
     /// <c>config.json</c> (runs from before it was written). A damaged file is an <see cref="OptionsException"/>.</summary>
-    public static (DyToxOptions Options, int ClassOrderIndex)? TryRead(string runDirectory)
+    public static RunConfig? TryRead(string runDirectory)
     {
         string path = Path.Combine(runDirectory, FileName);
         if (!File.Exists(path)) return null;
@@ -40,10 +49,12 @@ public static class RunConfigFile
         }
         int index = 0;
         if (root[ClassOrderKey] is JsonValue v && v.TryGetValue<int>(out var i)) index = i;
-        root.Remove(ClassOrderKey);
+        string? method = root[MethodKey] is JsonValue m && m.TryGetValue<string>(out var name) ? name : null;
+        int? tasks = root[TasksKey] is JsonValue t && t.TryGetValue<int>(out var count) ? count : null;
+        foreach (var key in new[] { ClassOrderKey, MethodKey, TasksKey }) root.Remove(key);
         var options = new DyToxOptions();
         // JSON is YAML's flow syntax: the option loader reads it with the same key checks and value parsing.
         OptionsLoader.ApplyYaml(options, root.ToJsonString(), path);
-        return (options, index);
+        return new RunConfig(options, index, method, tasks);
     }
 }

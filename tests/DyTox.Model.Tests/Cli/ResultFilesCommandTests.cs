@@ -92,7 +92,8 @@ public class ResultFilesCommandTests
         Assert.That(steps, Has.Length.EqualTo(3));
         Assert.That(steps[1], Does.StartWith("0,5,"));
         Assert.That(steps[2], Does.StartWith("1,10,"));
-        Assert.That(steps[2].Split(',')[^1], Does.Match("^[0-9]+$"), "parameter count of the final model");
+        int parameters = Array.IndexOf(steps[0].Split(','), "parameters");
+        Assert.That(steps[2].Split(',')[parameters], Does.Match("^[0-9]+$"), "parameter count of the final model");
         Assert.That(File.ReadAllLines(Path.Combine(run, "accuracy_matrix.csv"))[0], Is.EqualTo("step,task_0,task_1"));
         Assert.That(SvgAssert.Series(SvgAssert.Load(Path.Combine(run, "plots", "accuracy.svg"))), Has.Count.EqualTo(2)); // top-1, top-5
         Assert.That(SvgAssert.Series(SvgAssert.Load(Path.Combine(run, "plots", "parameters.svg"))), Has.Count.EqualTo(1));
@@ -102,6 +103,15 @@ public class ResultFilesCommandTests
         var log = File.ReadAllLines(Path.Combine(run, "log.jsonl"));
         double loggedLast = System.Text.Json.JsonDocument.Parse(log[^2]).RootElement.GetProperty("acc").GetDouble();
         Assert.That(double.Parse(steps[2].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(loggedLast).Within(0.005));
+
+        // The joint upper bound of the same data: one task over all classes, reported as its own one-number row.
+        var (jointCode, _, jointError) = Run(TrainCommand.Create(), "--options", options, "--output-basedir", dir, "--name", "joint-seed0", "--method", "joint", "--quiet");
+        Assert.That(jointCode, Is.Zero, jointError);
+        string joint = Path.Combine(dir, "synthetic", "misc", "joint-seed0");
+        var (both, bothOut, bothError) = Run(ReportCommand.Create(), runs[0], runs[1], joint, "--out", Path.Combine(dir, "with-joint"));
+        Assert.That(both, Is.Zero, bothError);
+        Assert.That(bothOut, Does.Match(@"\| joint \| 1 \| [0-9.]+ \| - \| [0-9.]+ \|"));
+        Assert.That(SvgAssert.SeriesLabels(SvgAssert.Load(Path.Combine(dir, "with-joint", "accuracy.svg"))), Is.EqualTo(new[] { "dytox (n=2)", "joint" }));
 
         string report = Path.Combine(dir, "report");
         var (rc, stdout, stderr) = Run(ReportCommand.Create(), runs[0], runs[1], "--out", report);

@@ -32,9 +32,10 @@ public static class ReportFiles
             YTitle = "top-1 accuracy on seen classes (%)",
             YLowerLimit = 0,
             YUpperLimit = 100,
+            // A joint-training group is one isolated marker at the last column (the papers' upper bound).
             Series = report.Groups.Select(g => new ChartSeries(
                 g.Runs.Count > 1 ? $"{g.Label} (n={g.Runs.Count})" : g.Label,
-                classes,
+                g.IsJoint ? [classes[^1]] : classes,
                 g.Top1PerStep.Select(s => s.Mean).ToArray(),
                 g.Top1PerStep.Select(s => s.Std ?? 0).ToArray())).ToArray(),
         };

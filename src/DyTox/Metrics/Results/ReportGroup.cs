@@ -18,6 +18,14 @@ public sealed class ReportGroup
         Top1PerStep = Enumerable.Range(0, steps).Select(t => MeanStd.Of(runs.Select(r => r.Steps[t].Top1).ToArray())).ToArray();
     }
 
+    /// <summary>A joint-training upper bound: one step over all classes (Avg and forgetting do not apply).</summary>
+    public bool IsJoint => Runs[0].IsJoint;
+
+    /// <summary>Top-1 per step of the report's columns (<paramref name="classesSeen"/>): a joint group has only the last.</summary>
+    public IReadOnlyList<MeanStd?> Top1At(IReadOnlyList<int> classesSeen) =>
+        IsJoint ? classesSeen.Select((_, i) => i == classesSeen.Count - 1 ? (MeanStd?)Top1PerStep[0] : null).ToArray()
+                : Top1PerStep.Select(s => (MeanStd?)s).ToArray();
+
     public string Label { get; }
     public IReadOnlyList<RunResults> Runs { get; }
     public MeanStd Avg { get; }

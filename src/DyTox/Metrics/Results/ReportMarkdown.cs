@@ -24,8 +24,8 @@ public static class ReportMarkdown
             Row(sb,
             [
                 Escape(g.Label), g.Runs.Count.ToString(CultureInfo.InvariantCulture),
-                g.FinalParameters?.Format("F2", divisor) ?? "-", g.Avg.Format(), g.Last.Format(),
-                g.AvgTop5?.Format() ?? "-", g.LastTop5?.Format() ?? "-", g.Forgetting.Format(),
+                g.FinalParameters?.Format("F2", divisor) ?? "-", g.IsJoint ? "-" : g.Avg.Format(), g.Last.Format(),
+                g.IsJoint ? "-" : g.AvgTop5?.Format() ?? "-", g.LastTop5?.Format() ?? "-", g.IsJoint ? "-" : g.Forgetting.Format(),
             ]);
         }
         sb.Append("\nTop-1 (%) after each step, by number of classes seen:\n\n");
@@ -33,10 +33,11 @@ public static class ReportMarkdown
         Row(sb, ["---", .. report.ClassesSeen.Select(_ => "---:")]);
         foreach (var g in report.Groups)
         {
-            Row(sb, [Escape(g.Label), .. g.Top1PerStep.Select(s => s.Format())]);
+            Row(sb, [Escape(g.Label), .. g.Top1At(report.ClassesSeen).Select(s => s?.Format() ?? "-")]);
         }
         sb.Append("\nMean ± sample standard deviation (n − 1) over each method's runs; Avg = average incremental top-1, ")
-          .Append("Last = top-1 after the final step, forgetting = Chaudhry et al. after the final step.\n");
+          .Append("Last = top-1 after the final step, forgetting = Chaudhry et al. after the final step; a joint-training run ")
+          .Append("(one step over all classes, the upper bound) has only Last.\n");
         return sb.ToString();
     }
 

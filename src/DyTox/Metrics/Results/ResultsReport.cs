@@ -14,9 +14,12 @@ public sealed class ResultsReport
 
     public IReadOnlyList<ReportGroup> Groups { get; }
 
-    public string ScenarioName => Groups[0].Runs[0].ScenarioName;
+    /// <summary>The run that defines the scenario: the first incremental one (joint runs have one step), else the first.</summary>
+    private RunResults Reference => Groups.SelectMany(g => g.Runs).FirstOrDefault(r => !r.IsJoint) ?? Groups[0].Runs[0];
 
-    public IReadOnlyList<int> ClassesSeen => Groups[0].Runs[0].Steps.Select(s => s.ClassesSeen).ToArray();
+    public string ScenarioName => Reference.ScenarioName;
+
+    public IReadOnlyList<int> ClassesSeen => Reference.Steps.Select(s => s.ClassesSeen).ToArray();
 
     public int RunCount => Groups.Sum(g => g.Runs.Count);
 
@@ -30,12 +33,14 @@ public sealed class ResultsReport
         labels ??= [];
         if (labels.Count > 1 && labels.Count != runs.Count)
             throw new ArgumentException($"{labels.Count} labels for {runs.Count} runs: give one label for all runs or one per run.");
-        var reference = runs[0];
-        foreach (var run in runs.Skip(1))
+        // Incremental runs share the scenario step by step; joint runs (one step) only the data set and the classes.
+        var reference = runs.FirstOrDefault(r => !r.IsJoint) ?? runs[0];
+        foreach (var run in runs)
         {
-            if (run.ScenarioKey != reference.ScenarioKey)
+            bool same = run.IsJoint ? run.JointKey == reference.JointKey : run.ScenarioKey == reference.ScenarioKey;
+            if (!same)
                 throw new InvalidDataException(
-                    $"runs of different scenarios cannot be averaged: {reference.Directory} is {reference.ScenarioKey}, but {run.Directory} is {run.ScenarioKey}.");
+                    $"runs of different scenarios cannot be reported together: {reference.Directory} is {(run.IsJoint ? reference.JointKey : reference.ScenarioKey)}, but {run.Directory} is {(run.IsJoint ? run.JointKey : run.ScenarioKey)}.");
         }
         var duplicate = runs.GroupBy(r => Path.GetFullPath(r.Directory)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"run {duplicate.Key} is given twice.");
@@ -52,6 +57,11 @@ public sealed class ResultsReport
                 order.Add(label);
             }
             list.Add(runs[i]);
+        }
+        foreach (var (label, list) in members)
+        {
+            if (list.Any(r => r.IsJoint) && list.Any(r => !r.IsJoint))
+                throw new ArgumentException($"method \"{label}\" mixes joint (one-step) and incremental runs; give them different --label values.");
         }
         return new ResultsReport(order.Select(l => new ReportGroup(l, members[l])).ToArray());
     }

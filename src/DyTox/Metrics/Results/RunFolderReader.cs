@@ -33,7 +33,10 @@ public static class RunFolderReader
         if (File.Exists(stepsPath)) ReadStepsCsv(stepsPath, classesSeen, parameters);
 
         var steps = finals.Select((e, t) => new RunStepResult(classesSeen[t], e.Top1, e.Top5, e.PerTask, parameters[t])).ToArray();
-        return new RunResults(runDirectory, o.DataSet, o.InitialIncrement, o.Increment, config.ClassOrderIndex, o.Seed, steps);
+        return new RunResults(runDirectory, o.DataSet, o.InitialIncrement, o.Increment, config.ClassOrderIndex, o.Seed, steps)
+        {
+            IsJoint = config.ScenarioTasks == 1,
+        };
     }
 
     private sealed record Evaluation(double Top1, double? Top5, double[] PerTask);

@@ -52,6 +52,18 @@ public sealed class RunResults
 
     public long? FinalParameters => Steps[^1].Parameters;
 
+    /// <summary>A scenario of one task over every class: the joint-training upper bound (<c>--method joint</c> or a joint
+    /// data file; config.json's <c>scenario_tasks</c> = 1). A report shows it as one number at the last column and an
+    /// isolated marker, like the papers' figures. (A run stopped early by max_task is not joint: its scenario has more tasks.)</summary>
+    public bool IsJoint
+    {
+        get;
+        init => field = !value || Steps.Count == 1 ? value : throw new ArgumentException($"run {Directory}: a joint run has exactly one step, found {Steps.Count}.");
+    }
+
+    /// <summary>What a joint run must share with the incremental runs it is reported with.</summary>
+    public string JointKey => $"{DataSet.ToLowerInvariant()}, {Steps[^1].ClassesSeen} classes";
+
     /// <summary>What must match for runs to be averaged step by step.</summary>
     public string ScenarioKey =>
         $"{DataSet.ToLowerInvariant()} {InitialIncrement}-{Increment}, classes seen {string.Join('/', Steps.Select(s => s.ClassesSeen))}";

@@ -120,6 +120,41 @@ public class ResultsReportTests
     }
 
     [Test]
+    public void AJointRunIsTheUpperBoundAtTheLastColumn()
+    {
+        // joint-seed0 / joint-seed1: one step over all 4 classes (a joint data file: initial_increment 4; config.json says
+        // scenario_tasks 1, as train writes it), top-1 88 and 92.
+        var runs = ThreeRuns().ToList();
+        foreach (var (name, top1) in new[] { ("joint-seed0", 88.0), ("joint-seed1", 92.0) })
+        {
+            string joint = RunFolderFixture.Run(dir, name, (top1, [top1], 99));
+            RunFolderFixture.Config(joint, initialIncrement: 4, increment: 4, method: "dytox", scenarioTasks: 1);
+            runs.Add(joint);
+        }
+        var report = ResultsReport.Build(runs.Select(RunFolderReader.Read).ToArray());
+        Assert.That(report.ClassesSeen, Is.EqualTo(new[] { 2, 4 }), "the incremental runs define the columns");
+        Assert.That(report.Groups.Select(g => (g.Label, g.IsJoint)), Is.EqualTo(new[] { ("dytox", false), ("naive", false), ("joint", true) }));
+
+        string output = Path.Combine(dir, "out");
+        ReportFiles.Write(report, output);
+        string md = File.ReadAllText(Path.Combine(output, "report.md"));
+        Assert.That(md, Does.Contain("| joint | 2 | - | - | 90.00 ± 2.83 | - | 99.00 ± 0.00 | - |"));
+        Assert.That(md, Does.Contain("| joint | - | 90.00 ± 2.83 |"));
+        Assert.That(File.ReadAllLines(Path.Combine(output, "report.csv"))[3],
+                    Is.EqualTo("joint,2,joint-seed0;joint-seed1,synthetic,synthetic 2-2 (B0 2 steps),,,,,90,2.8284,,,99,0,,,,,90,2.8284"));
+        var chart = SvgAssert.Load(Path.Combine(output, "accuracy.svg"));
+        Assert.That(SvgAssert.SeriesLabels(chart), Is.EqualTo(new[] { "dytox (n=2)", "naive", "joint (n=2)" }));
+
+        // A joint run of another data set or class count, or one grouped with incremental runs, is refused.
+        string other = RunFolderFixture.Run(dir, "joint-seed2", (70, [70], 99));
+        RunFolderFixture.Config(other, initialIncrement: 6, increment: 6, method: "joint", scenarioTasks: 1);
+        Assert.That(() => ResultsReport.Build(runs.Append(other).Select(RunFolderReader.Read).ToArray()),
+                    Throws.TypeOf<InvalidDataException>().With.Message.Contain("synthetic, 6 classes"));
+        Assert.That(() => ResultsReport.Build(runs.Select(RunFolderReader.Read).ToArray(), ["all"]),
+                    Throws.ArgumentException.With.Message.Contain("mixes joint"));
+    }
+
+    [Test]
     public void WritingTwiceGivesTheSameBytes()
     {
         string a = Path.Combine(dir, "a"), b = Path.Combine(dir, "b");

@@ -11,13 +11,14 @@ internal static class RunFolderFixture
         $"{{\"task\": {task}, \"epoch\": {epoch}, \"acc\": {top1}, \"avg_acc\": 0.0, \"forgetting\": 0.0, \"acc_per_task\": [{string.Join(", ", perTask.Select(a => a.ToString(CultureInfo.InvariantCulture)))}], " +
         $"\"train_lr\": 0.0005, \"bwt\": 0.0, \"fwt\": 0.0, \"test_acc1\": {top1}, \"test_acc5\": {top5}, \"mean_acc5\": 0.0, \"train_loss\": 0.1, \"test_loss\": 0.0}}");
 
-    public static string Config(string runDirectory, int initialIncrement = 2, int increment = 2, string dataSet = "synthetic", int classOrder = 0)
+    public static string Config(string runDirectory, int initialIncrement = 2, int increment = 2, string dataSet = "synthetic", int classOrder = 0,
+                                string? method = null, int? scenarioTasks = null)
     {
         var o = new DyToxOptions();
         o.Set("data_set", dataSet);
         o.Set("initial_increment", initialIncrement.ToString(CultureInfo.InvariantCulture));
         o.Set("increment", increment.ToString(CultureInfo.InvariantCulture));
-        RunConfigFile.Write(runDirectory, o, classOrder);
+        RunConfigFile.Write(runDirectory, o, classOrder, method, scenarioTasks);
         return runDirectory;
     }
 
