@@ -6,6 +6,7 @@ using DyTox.Data.Augmentation;
 using DyTox.Data.Sampling;
 using DyTox.Memory;
 using DyTox.Metrics;
+using DyTox.Metrics.Results;
 using DyTox.Model;
 using DyTox.Tensor;
 using TensorT = DyTox.Tensor.Tensor;
@@ -141,6 +142,7 @@ public sealed class ContinualTrainer : IDisposable
         observer.OnEvaluation(t, settings.EpochsFor(t) - 1, evaluation, final: true);
         WriteLog(t, settings.EpochsFor(t) - 1, evaluation, 0, 0);
         WriteConfusion(t, evaluation);
+        if (settings.OutputDirectory is { } outputDir) GatesCsv.Update(Path.Combine(outputDir, GatesCsv.FileName), t, Gates());
         history.AddStep(task.ClassEnd, evaluation, model.ParameterCount(includeDivergenceHead: false), Cost(clock.Elapsed.TotalSeconds));
         if (checkpoint is not null) Save(t + 1, TrainerPhase.Train, 0, null);
         observer.OnTaskEnd(t, evaluation, history);
@@ -330,7 +332,16 @@ public sealed class ContinualTrainer : IDisposable
         log.Write(line);
     }
 
-    /// <summary><c>confusion/step{t}.csv</c> in the output folder: the final evaluation's (label, prediction) counts,
+    /// <summary>σ(gating_param) of every SAB's heads.</summary>
+    private List<IReadOnlyList<double>> Gates()
+    {
+        var gates = new List<IReadOnlyList<double>>();
+        foreach (var sab in model.Sabs)
+            gates.Add(Array.ConvertAll(GpsaAttention.ReadDoubles(sab.Attn.GatingParam.Value), g => 1 / (1 + Math.Exp(-g))));
+        return gates;
+    }
+
+        /// <summary><c>confusion/step{t}.csv</c> in the output folder: the final evaluation's (label, prediction) counts,
     /// rows named by the data set's class names in class order.</summary>
     private void WriteConfusion(int t, StepEvaluation evaluation)
     {

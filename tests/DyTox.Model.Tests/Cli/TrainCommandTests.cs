@@ -101,6 +101,12 @@ public class TrainCommandTests
             else Assert.That(mean, Is.GreaterThan(0).And.EqualTo(min).And.EqualTo(max), line);
         }
         Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+        // GPSA gates after each step: 2 steps × 1 SAB × 4 heads, each σ(·) in (0, 1).
+        var gates = File.ReadAllLines(Path.Combine(run, "gates.csv"));
+        Assert.That(gates[0], Is.EqualTo("step,sab,head,gate"));
+        Assert.That(gates[1..].Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "0", "0", "0", "0", "1", "1", "1", "1" }));
+        Assert.That(gates[1..].Select(l => double.Parse(l.Split(',')[3], System.Globalization.CultureInfo.InvariantCulture)),
+                    Is.All.GreaterThan(0).And.All.LessThan(1));
         // The final evaluation of every step as a confusion matrix: its diagonal is the logged top-1.
         for (int step = 0; step < 2; step++)
         {
