@@ -1,13 +1,18 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DyTox.Tensor.Cpu;
 
 /// <summary>
-/// Float32 GELU and its derivative, 16 elements at a time: widened to double lanes and evaluated with the
-/// same Cody erf/erfc rational approximations as <see cref="SpecialFunctions"/> (branches blended per lane,
-/// a branch evaluated only when some lane needs it), then rounded once to float. The float64 path stays
-/// on the scalar reference.
+/// Float32 GELU and its derivative, 16 elements at a time in double lanes, rounded once to float. Φ(x) is
+/// exp(−x²/2)·K(|x|) for x &lt; 0 and 1 − exp(−x²/2)·K(|x|) for x ≥ 0, where K(t) = ½erfcx(t/√2) is a table of
+/// fitted polynomials (<see cref="VectorGeluTables"/>, relative error ≈ 1e-11) picked per lane with a permute, and
+/// exp is a table-driven double exp of the exact x² (a float squared is exact in double). No division on
+/// |x| &lt; 8, one on 8 ≤ |x| &lt; 37; vectors with a lane beyond (or ±∞, NaN) take Cody's erf/erfc, the float64
+/// reference's algorithm, so those keep its exact special-value behaviour. The float64 path stays on the
+/// scalar reference.
 /// </summary>
 internal static unsafe class VectorGelu
 {
@@ -15,6 +20,13 @@ internal static unsafe class VectorGelu
     private const double InvSqrt2 = 0.70710678118654752440;
     private const double InvSqrt2Pi = 0.39894228040143267794;
     private const double InvSqrtPi = 0.56418958354775628695;
+    /// <summary>Beyond this |x| the table path hands over to Cody's (exp(−x²/2) then leaves the normal doubles).</summary>
+    private const double TableLimit = 37.0;
+    private const double TailStart = 8.0;
+    private const double SixteenOverLn2 = 23.083120654223414;
+    // ln2/16 split (Cody–Waite): the high part has 32 significant bits, so k·Ln2Over16Hi is exact for k ≤ 16·685/ln2 ≈ 15800.
+    private const double Ln2Over16Hi = 0.04332169877307024;
+    private const double Ln2Over16Lo = 1.1926343307941173e-11;
 
     public static void Forward(float* x, float* y, int n)
     {
@@ -48,7 +60,89 @@ internal static unsafe class VectorGelu
     }
 
     /// <summary>Φ(x) per lane; also returns exp(−x²/2), which the derivative reuses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> Cdf(Vector512<double> x, out Vector512<double> expNegHalfX2)
+    {
+        var t = Vector512.Abs(x);
+        // NaN compares false, so NaN lanes go to Cody's path too.
+        if (!All(Vector512.LessThan(t, Vector512.Create(TableLimit)))) return CodyCdf(x, out expNegHalfX2);
+        var e = ExpNegHalfSquare(t);
+        expNegHalfX2 = e;
+        var nearTail = Vector512.GreaterThanOrEqual(t, Vector512.Create(TailStart));
+        Vector512<double> k;
+        if (!Any(nearTail)) k = IntervalK(t);
+        else if (All(nearTail)) k = TailK(t);
+        else k = Vector512.ConditionalSelect(nearTail, TailK(t), IntervalK(t));
+        // Q(|x|) = ½erfc(|x|/√2) = Φ(−|x|); Φ(x) = Q for x < 0 and 1 − Q for x ≥ 0 (−0 included: Φ = ½).
+        var q = e * k;
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), q, Vector512<double>.One - q);
+    }
+
+    // A comparison's lanes are all-ones bit patterns, i.e. NaN as double, so `mask == AllBitsSet` on
+    // Vector512<double> (a floating-point equality) is never true: test the sign bits instead.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool All(Vector512<double> mask) => Vector512.ExtractMostSignificantBits(mask) == 0xFF;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Any(Vector512<double> mask) => Vector512.ExtractMostSignificantBits(mask) != 0;
+
+    /// <summary>exp(−t²/2) for 0 ≤ t &lt; 37: t² is exact (t is a float); 2^(−k/16) from a table times a degree-5 polynomial on |r| ≤ ln2/32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> ExpNegHalfSquare(Vector512<double> t)
+    {
+        var h = t * t * Vector512.Create(0.5);
+        var kf = Vector512.Round(h * Vector512.Create(SixteenOverLn2));
+        var r = Vector512.FusedMultiplyAdd(-kf, Vector512.Create(Ln2Over16Hi), h);
+        r = Vector512.FusedMultiplyAdd(-kf, Vector512.Create(Ln2Over16Lo), r);
+        // exp(−r), |r| ≤ 0.0217: Taylor to r⁵ (truncation r⁶/720 < 1.5e-13).
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(-1.0 / 120), r, Vector512.Create(1.0 / 24));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(-1.0 / 6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(-1.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
+        var k = Vector512.ConvertToInt64(kf);
+        ref double table = ref MemoryMarshal.GetReference(VectorGeluTables.ExpTable);
+        var fraction = Avx512F.PermuteVar8x64x2(Vector512.LoadUnsafe(ref table), k, Vector512.LoadUnsafe(ref table, 8));
+        // 2^(−k>>4) built in the exponent field: k>>4 ≤ 988, so the biased exponent stays ≥ 35 (normal).
+        var scale = Vector512.ShiftLeft(Vector512.Create(1023L) - Vector512.ShiftRightArithmetic(k, 4), 52).AsDouble();
+        return fraction * p * scale;
+    }
+
+    /// <summary>K(t) for 0 ≤ t &lt; 8: interval ⌊2t⌋'s degree-8 polynomial in t − ⌊2t⌋/2 − ¼; coefficients picked per lane by a two-register permute.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> IntervalK(Vector512<double> t)
+    {
+        var f = Vector512.Floor(t * Vector512.Create(2.0));
+        var index = Vector512.ConvertToInt64(f);
+        var d = t - Vector512.FusedMultiplyAdd(f, Vector512.Create(0.5), Vector512.Create(0.25));
+        ref double c = ref MemoryMarshal.GetReference(VectorGeluTables.Interval);
+        const int Degree = VectorGeluTables.Degree;
+        var k = Avx512F.PermuteVar8x64x2(Vector512.LoadUnsafe(ref c, Degree * 16), index, Vector512.LoadUnsafe(ref c, Degree * 16 + 8));
+        for (int i = Degree - 1; i >= 0; i--)
+        {
+            var ci = Avx512F.PermuteVar8x64x2(Vector512.LoadUnsafe(ref c, (nuint)(i * 16)), index, Vector512.LoadUnsafe(ref c, (nuint)(i * 16 + 8)));
+            k = Vector512.FusedMultiplyAdd(k, d, ci);
+        }
+        return k;
+    }
+
+    /// <summary>K(t) for 8 ≤ t &lt; 37: g(64/t²)/t, g a degree-6 polynomial.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> TailK(Vector512<double> t)
+    {
+        var rt = Vector512<double>.One / t;
+        var u = Vector512.Create(TailStart * TailStart) * rt * rt;
+        var g = VectorGeluTables.Tail;
+        var k = Vector512.Create(g[VectorGeluTables.TailDegree]);
+        for (int i = VectorGeluTables.TailDegree - 1; i >= 0; i--) k = Vector512.FusedMultiplyAdd(k, u, Vector512.Create(g[i]));
+        return k * rt;
+    }
+
+    /// <summary>
+    /// Φ(x) per lane with Cody's erf/erfc rational approximations (the float64 reference's algorithm), branches
+    /// blended per lane, a branch evaluated only when some lane needs it; also returns exp(−x²/2).
+    /// </summary>
+    private static Vector512<double> CodyCdf(Vector512<double> x, out Vector512<double> expNegHalfX2)
     {
         var z = x * Vector512.Create(InvSqrt2);
         var y = Vector512.Abs(z);
@@ -57,7 +151,7 @@ internal static unsafe class VectorGelu
         expNegHalfX2 = e;
         var small = Vector512.LessThanOrEqual(y, Vector512.Create(Threshold));
         var phiSmall = Vector512<double>.Zero;
-        if (small != Vector512<double>.Zero)
+        if (Any(small))
         {
             // erf(z) = z·P(y²)/Q(y²) on |z| ≤ 0.46875
             var num = Vector512.Create(SpecialFunctions.A[4]) * ysq;
@@ -69,7 +163,7 @@ internal static unsafe class VectorGelu
             }
             var erf = z * (num + Vector512.Create(SpecialFunctions.A[3])) / (den + Vector512.Create(SpecialFunctions.B[3]));
             phiSmall = Vector512.Create(0.5) + Vector512.Create(0.5) * erf;
-            if (small == Vector512<double>.AllBitsSet) return phiSmall;
+            if (All(small)) return phiSmall;
         }
         var mid = Vector512.LessThanOrEqual(y, Vector512.Create(4.0));
         Vector512<double> erfc;
@@ -84,7 +178,7 @@ internal static unsafe class VectorGelu
             }
             erfc = e * ((num + Vector512.Create(SpecialFunctions.C[7])) / (den + Vector512.Create(SpecialFunctions.D[7])));
         }
-        if ((mid | small) != Vector512<double>.AllBitsSet)
+        if (!All(mid | small))
         {
             // erfc(y) = exp(−y²)/y·(1/√π − y⁻²·P(y⁻²)/Q(y⁻²)) on y > 4
             var q = Vector512.Create(1.0) / ysq;
