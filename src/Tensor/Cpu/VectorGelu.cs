@@ -27,6 +27,8 @@ internal static unsafe class VectorGelu
     // ln2/16 split (Cody–Waite): the high part has 32 significant bits, so k·Ln2Over16Hi is exact for k ≤ 16·685/ln2 ≈ 15800.
     private const double Ln2Over16Hi = 0.04332169877307024;
     private const double Ln2Over16Lo = 1.1926343307941173e-11;
+    /// <summary>1.5·2^52: adding it to |v| &lt; 2^51 rounds v to an integer held in the low mantissa bits.</summary>
+    private const double RoundingShifter = 6755399441055744.0;
 
     public static void Forward(float* x, float* y, int n)
     {
@@ -91,7 +93,9 @@ internal static unsafe class VectorGelu
     private static Vector512<double> ExpNegHalfSquare(Vector512<double> t)
     {
         var h = t * t * Vector512.Create(0.5);
-        var kf = Vector512.Round(h * Vector512.Create(SixteenOverLn2));
+        // k = round(h·16/ln2) by the 1.5·2^52 shifter: k then sits in the low mantissa bits of `shifted`.
+        var shifted = Vector512.FusedMultiplyAdd(h, Vector512.Create(SixteenOverLn2), Vector512.Create(RoundingShifter));
+        var kf = shifted - Vector512.Create(RoundingShifter);
         var r = Vector512.FusedMultiplyAdd(-kf, Vector512.Create(Ln2Over16Hi), h);
         r = Vector512.FusedMultiplyAdd(-kf, Vector512.Create(Ln2Over16Lo), r);
         // exp(−r), |r| ≤ 0.0217: Taylor to r⁵ (truncation r⁶/720 < 1.5e-13).
@@ -100,30 +104,46 @@ internal static unsafe class VectorGelu
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(-1.0));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
-        var k = Vector512.ConvertToInt64(kf);
-        ref double table = ref MemoryMarshal.GetReference(VectorGeluTables.ExpTable);
-        var fraction = Avx512F.PermuteVar8x64x2(Vector512.LoadUnsafe(ref table), k, Vector512.LoadUnsafe(ref table, 8));
+        var k = shifted.AsInt64() - Vector512.Create(RoundingShifter).AsInt64();
+        var fraction = Lookup16(VectorGeluTables.ExpTable, k);
         // 2^(−k>>4) built in the exponent field: k>>4 ≤ 988, so the biased exponent stays ≥ 35 (normal).
         var scale = Vector512.ShiftLeft(Vector512.Create(1023L) - Vector512.ShiftRightArithmetic(k, 4), 52).AsDouble();
         return fraction * p * scale;
     }
 
-    /// <summary>K(t) for 0 ≤ t &lt; 8: interval ⌊2t⌋'s degree-8 polynomial in t − ⌊2t⌋/2 − ¼; coefficients picked per lane by a two-register permute.</summary>
+    /// <summary>K(t) for 0 ≤ t &lt; 8: interval j's degree-8 polynomial in t − j/2 − ¼, j = round(2t − ½) ∈ [0, 15] (a
+    /// t on a boundary may take either neighbour: both fits cover their closed interval).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> IntervalK(Vector512<double> t)
     {
-        var f = Vector512.Floor(t * Vector512.Create(2.0));
-        var index = Vector512.ConvertToInt64(f);
-        var d = t - Vector512.FusedMultiplyAdd(f, Vector512.Create(0.5), Vector512.Create(0.25));
-        ref double c = ref MemoryMarshal.GetReference(VectorGeluTables.Interval);
-        const int Degree = VectorGeluTables.Degree;
-        var k = Avx512F.PermuteVar8x64x2(Vector512.LoadUnsafe(ref c, Degree * 16), index, Vector512.LoadUnsafe(ref c, Degree * 16 + 8));
-        for (int i = Degree - 1; i >= 0; i--)
-        {
-            var ci = Avx512F.PermuteVar8x64x2(Vector512.LoadUnsafe(ref c, (nuint)(i * 16)), index, Vector512.LoadUnsafe(ref c, (nuint)(i * 16 + 8)));
-            k = Vector512.FusedMultiplyAdd(k, d, ci);
-        }
-        return k;
+        var shifted = Vector512.FusedMultiplyAdd(t, Vector512.Create(2.0), Vector512.Create(-0.5)) + Vector512.Create(RoundingShifter);
+        var j = shifted - Vector512.Create(RoundingShifter);
+        var index = shifted.AsInt64();
+        var d = t - Vector512.FusedMultiplyAdd(j, Vector512.Create(0.5), Vector512.Create(0.25));
+        var c = VectorGeluTables.Interval;
+        // Unrolled by hand (the JIT keeps a counted loop); Degree is 8.
+        var k = Lookup16(c[128..], index);
+        k = Vector512.FusedMultiplyAdd(k, d, Lookup16(c[112..], index));
+        k = Vector512.FusedMultiplyAdd(k, d, Lookup16(c[96..], index));
+        k = Vector512.FusedMultiplyAdd(k, d, Lookup16(c[80..], index));
+        k = Vector512.FusedMultiplyAdd(k, d, Lookup16(c[64..], index));
+        k = Vector512.FusedMultiplyAdd(k, d, Lookup16(c[48..], index));
+        k = Vector512.FusedMultiplyAdd(k, d, Lookup16(c[32..], index));
+        k = Vector512.FusedMultiplyAdd(k, d, Lookup16(c[16..], index));
+        return Vector512.FusedMultiplyAdd(k, d, Lookup16(c, index));
+    }
+
+    /// <summary>table[index &amp; 15] per lane (the first 16 entries of <paramref name="table"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Lookup16(ReadOnlySpan<double> table, Vector512<long> index)
+    {
+        ref double first = ref MemoryMarshal.GetReference(table);
+        var lower = Vector512.LoadUnsafe(ref first);
+        var upper = Vector512.LoadUnsafe(ref first, 8);
+        if (Avx512F.IsSupported) return Avx512F.PermuteVar8x64x2(lower, index, upper);
+        var inRegister = index & Vector512.Create(7L);
+        return Vector512.ConditionalSelect(Vector512.Equals(index & Vector512.Create(8L), Vector512<long>.Zero).AsDouble(),
+            Vector512.Shuffle(lower, inRegister), Vector512.Shuffle(upper, inRegister));
     }
 
     /// <summary>K(t) for 8 ≤ t &lt; 37: g(64/t²)/t, g a degree-6 polynomial.</summary>
@@ -133,8 +153,12 @@ internal static unsafe class VectorGelu
         var rt = Vector512<double>.One / t;
         var u = Vector512.Create(TailStart * TailStart) * rt * rt;
         var g = VectorGeluTables.Tail;
-        var k = Vector512.Create(g[VectorGeluTables.TailDegree]);
-        for (int i = VectorGeluTables.TailDegree - 1; i >= 0; i--) k = Vector512.FusedMultiplyAdd(k, u, Vector512.Create(g[i]));
+        var k = Vector512.FusedMultiplyAdd(Vector512.Create(g[6]), u, Vector512.Create(g[5]));
+        k = Vector512.FusedMultiplyAdd(k, u, Vector512.Create(g[4]));
+        k = Vector512.FusedMultiplyAdd(k, u, Vector512.Create(g[3]));
+        k = Vector512.FusedMultiplyAdd(k, u, Vector512.Create(g[2]));
+        k = Vector512.FusedMultiplyAdd(k, u, Vector512.Create(g[1]));
+        k = Vector512.FusedMultiplyAdd(k, u, Vector512.Create(g[0]));
         return k * rt;
     }
 
