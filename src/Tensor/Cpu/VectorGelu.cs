@@ -6,13 +6,14 @@ using System.Runtime.Intrinsics.X86;
 namespace DyTox.Tensor.Cpu;
 
 /// <summary>
-/// Float32 GELU and its derivative, 16 elements at a time in double lanes, rounded once to float. Φ(x) is
-/// exp(−x²/2)·K(|x|) for x &lt; 0 and 1 − exp(−x²/2)·K(|x|) for x ≥ 0, where K(t) = ½erfcx(t/√2) is a table of
-/// fitted polynomials (<see cref="VectorGeluTables"/>, relative error ≈ 1e-11) picked per lane with a permute, and
-/// exp is a table-driven double exp of the exact x² (a float squared is exact in double). No division on
-/// |x| &lt; 8, one on 8 ≤ |x| &lt; 37; vectors with a lane beyond (or ±∞, NaN) take Cody's erf/erfc, the float64
-/// reference's algorithm, so those keep its exact special-value behaviour. The float64 path stays on the
-/// scalar reference.
+/// Float32 GELU and its derivative, 16 elements at a time. The forward takes <see cref="VectorGeluFloat"/>'s float
+/// lanes when all 16 inputs have |x| &lt; 8; otherwise, and for the derivative, double lanes rounded once to
+/// float: Φ(x) is exp(−x²/2)·K(|x|) for x &lt; 0 and 1 − exp(−x²/2)·K(|x|) for x ≥ 0, where K(t) = ½erfcx(t/√2) is
+/// a table of fitted polynomials (<see cref="VectorGeluTables"/>, relative error ≈ 1e-11) picked per lane with a
+/// permute, and exp is a table-driven double exp of the exact x² (a float squared is exact in double). No
+/// division on |x| &lt; 8, one on 8 ≤ |x| &lt; 37; vectors with a lane beyond (or ±∞, NaN) take Cody's erf/erfc,
+/// the float64 reference's algorithm, so those keep its exact special-value behaviour. The float64 path stays
+/// on the scalar reference.
 /// </summary>
 internal static unsafe class VectorGelu
 {
@@ -30,13 +31,26 @@ internal static unsafe class VectorGelu
     /// <summary>1.5·2^52: adding it to |v| &lt; 2^51 rounds v to an integer held in the low mantissa bits.</summary>
     private const double RoundingShifter = 6755399441055744.0;
 
+    /// <summary>
+    /// The table paths pick coefficients with AVX-512 two-register permutes; without them (software Vector512,
+    /// or no AVX-512) a permute costs more than Cody's rationals, so everything takes Cody's path. A JIT-time constant.
+    /// </summary>
+    private static bool TablesAccelerated => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
     public static void Forward(float* x, float* y, int n)
     {
         int i = 0;
         for (; i <= n - 16; i += 16)
         {
-            var (lo, hi) = Vector512.Widen(Vector512.Load(x + i));
-            Vector512.Narrow(lo * Cdf(lo, out _), hi * Cdf(hi, out _)).Store(y + i);
+            var v = Vector512.Load(x + i);
+            if (TablesAccelerated && VectorGeluFloat.Covers(v))
+            {
+                VectorGeluFloat.Gelu(v).Store(y + i);
+                continue;
+            }
+            var (lo, hi) = Vector512.Widen(v);
+            if (TablesAccelerated) Vector512.Narrow(lo * Cdf(lo, out _), hi * Cdf(hi, out _)).Store(y + i);
+            else Vector512.Narrow(lo * CodyCdf(lo, out _), hi * CodyCdf(hi, out _)).Store(y + i);
         }
         for (; i < n; i++) y[i] = (float)SpecialFunctions.Gelu(x[i]);
     }
@@ -57,7 +71,7 @@ internal static unsafe class VectorGelu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> Derivative(Vector512<double> x)
     {
-        var phi = Cdf(x, out var expNegHalfX2);
+        var phi = TablesAccelerated ? Cdf(x, out var expNegHalfX2) : CodyCdf(x, out expNegHalfX2);
         return phi + x * Vector512.Create(InvSqrt2Pi) * expNegHalfX2;
     }
 
@@ -81,12 +95,12 @@ internal static unsafe class VectorGelu
     }
 
     // A comparison's lanes are all-ones bit patterns, i.e. NaN as double, so `mask == AllBitsSet` on
-    // Vector512<double> (a floating-point equality) is never true: test the sign bits instead.
+    // Vector512<double> (a floating-point equality) is never true: compare the bits as integers.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool All(Vector512<double> mask) => Vector512.ExtractMostSignificantBits(mask) == 0xFF;
+    private static bool All(Vector512<double> mask) => mask.AsUInt64() == Vector512<ulong>.AllBitsSet;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Any(Vector512<double> mask) => Vector512.ExtractMostSignificantBits(mask) != 0;
+    private static bool Any(Vector512<double> mask) => mask.AsUInt64() != Vector512<ulong>.Zero;
 
     /// <summary>exp(−t²/2) for 0 ≤ t &lt; 37: t² is exact (t is a float); 2^(−k/16) from a table times a degree-5 polynomial on |r| ≤ ln2/32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -133,17 +147,12 @@ internal static unsafe class VectorGelu
         return Vector512.FusedMultiplyAdd(k, d, Lookup16(c, index));
     }
 
-    /// <summary>table[index &amp; 15] per lane (the first 16 entries of <paramref name="table"/>).</summary>
+    /// <summary>table[index &amp; 15] per lane (the first 16 entries of <paramref name="table"/>); AVX-512 only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> Lookup16(ReadOnlySpan<double> table, Vector512<long> index)
     {
         ref double first = ref MemoryMarshal.GetReference(table);
-        var lower = Vector512.LoadUnsafe(ref first);
-        var upper = Vector512.LoadUnsafe(ref first, 8);
-        if (Avx512F.IsSupported) return Avx512F.PermuteVar8x64x2(lower, index, upper);
-        var inRegister = index & Vector512.Create(7L);
-        return Vector512.ConditionalSelect(Vector512.Equals(index & Vector512.Create(8L), Vector512<long>.Zero).AsDouble(),
-            Vector512.Shuffle(lower, inRegister), Vector512.Shuffle(upper, inRegister));
+        return Avx512F.PermuteVar8x64x2(Vector512.LoadUnsafe(ref first), index, Vector512.LoadUnsafe(ref first, 8));
     }
 
     /// <summary>K(t) for 8 ≤ t &lt; 37: g(64/t²)/t, g a degree-6 polynomial.</summary>
@@ -164,7 +173,7 @@ internal static unsafe class VectorGelu
 
     /// <summary>
     /// Φ(x) per lane with Cody's erf/erfc rational approximations (the float64 reference's algorithm), branches
-    /// blended per lane, a branch evaluated only when some lane needs it; also returns exp(−x²/2).
+    /// blended per lane (the small-|x| one evaluated only when some lane needs it); also returns exp(−x²/2).
     /// </summary>
     private static Vector512<double> CodyCdf(Vector512<double> x, out Vector512<double> expNegHalfX2)
     {
@@ -187,7 +196,6 @@ internal static unsafe class VectorGelu
             }
             var erf = z * (num + Vector512.Create(SpecialFunctions.A[3])) / (den + Vector512.Create(SpecialFunctions.B[3]));
             phiSmall = Vector512.Create(0.5) + Vector512.Create(0.5) * erf;
-            if (All(small)) return phiSmall;
         }
         var mid = Vector512.LessThanOrEqual(y, Vector512.Create(4.0));
         Vector512<double> erfc;
