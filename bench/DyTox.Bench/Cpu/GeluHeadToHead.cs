@@ -74,14 +74,20 @@ public static unsafe class GeluHeadToHead
 
     private static void Compare(string name, int rounds, long elements, Action previous, Action current)
     {
+        // Warm-up until both run tier-1 code: ≥ 40 calls and ≥ 1.5 s. With 0.5 s the first backward case still
+        // timed the tier-0 (PGO-instrumented or on-stack-replaced) loop, 1.7× slower, on the busy 2 cores.
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 40 || warm.Elapsed.TotalSeconds < 1.5; i++)
+        {
+            previous();
+            current();
+        }
         var before = new List<double>();
         var after = new List<double>();
-        for (int i = 0; i < rounds + 3; i++)
+        for (int i = 0; i < rounds; i++)
         {
-            double p = Time(previous), c = Time(current);
-            if (i < 3) continue; // warm-up (tier-up)
-            before.Add(p * 1e9 / elements);
-            after.Add(c * 1e9 / elements);
+            before.Add(Time(previous) * 1e9 / elements);
+            after.Add(Time(current) * 1e9 / elements);
         }
         double pb = before.Min(), pm = Median(before), cb = after.Min(), cm = Median(after);
         Console.WriteLine($"{name,-44} {pb,14:F3} {pm,8:F3} {cb,13:F3} {cm,8:F3} {pb / cb,14:F2} {pm / cm,7:F2}");
