@@ -6,9 +6,9 @@ using System.Runtime.Intrinsics.X86;
 namespace DyTox.Tensor.Cpu;
 
 /// <summary>
-/// Float32 GELU and its derivative, 16 elements at a time. The forward takes <see cref="VectorGeluFloat"/>'s float
-/// lanes when all 16 inputs have |x| &lt; 8; otherwise, and for the derivative, double lanes rounded once to
-/// float: Φ(x) is exp(−x²/2)·K(|x|) for x &lt; 0 and 1 − exp(−x²/2)·K(|x|) for x ≥ 0, where K(t) = ½erfcx(t/√2) is
+/// Float32 GELU and its derivative, 16 elements at a time. Both take <see cref="VectorGeluFloat"/>'s float lanes
+/// when all 16 inputs have |x| &lt; 8 (and, backward, all 16 dy are finite); otherwise double lanes rounded once
+/// to float: Φ(x) is exp(−x²/2)·K(|x|) for x &lt; 0 and 1 − exp(−x²/2)·K(|x|) for x ≥ 0, where K(t) = ½erfcx(t/√2) is
 /// a table of fitted polynomials (<see cref="VectorGeluTables"/>, relative error ≈ 1e-11) picked per lane with a
 /// permute, and exp is a table-driven double exp of the exact x² (a float squared is exact in double). No
 /// division on |x| &lt; 8, one on 8 ≤ |x| &lt; 37; vectors with a lane beyond (or ±∞, NaN) take Cody's erf/erfc,
@@ -61,8 +61,15 @@ internal static unsafe class VectorGelu
         int i = 0;
         for (; i <= n - 16; i += 16)
         {
-            var (lo, hi) = Vector512.Widen(Vector512.Load(x + i));
-            var (glo, ghi) = Vector512.Widen(Vector512.Load(dy + i));
+            var v = Vector512.Load(x + i);
+            var g = Vector512.Load(dy + i);
+            if (TablesAccelerated && VectorGeluFloat.Covers(v) && VectorGeluFloat.Finite(g))
+            {
+                VectorGeluFloat.GeluBackward(v, g).Store(dx + i);
+                continue;
+            }
+            var (lo, hi) = Vector512.Widen(v);
+            var (glo, ghi) = Vector512.Widen(g);
             Vector512.Narrow(glo * Derivative(lo), ghi * Derivative(hi)).Store(dx + i);
         }
         for (; i < n; i++) dx[i] = (float)(dy[i] * SpecialFunctions.GeluDerivative(x[i]));

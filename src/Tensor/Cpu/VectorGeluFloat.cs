@@ -13,8 +13,10 @@ namespace DyTox.Tensor.Cpu;
 /// E = 2^(−k/16)·(1 + s) with 2^(−j/16) as a float pair and s = expm1 of a reduced argument |r| ≤ ln2/32; K =
 /// c0 (float pair) + d·P(d) on 32 intervals with |d·P| ≤ 0.1·K, so float rounding in P costs ≤ 1e-8 of K;
 /// E·K by an exact product; 1 − E·K by Fast2Sum; x·Φ with one final rounding (FMA). Total error before that
-/// rounding ≈ 2e-8 relative, so results stay within 1 ulp of the float64 reference. The derivative is not done
-/// here: near its zero crossing (x ≈ −0.75) Φ and x·φ cancel and need ≈ 1e-9 relative accuracy in K.
+/// rounding ≈ 2e-8 relative, so results stay within 1 ulp of the float64 reference. The derivative, Φ + x·φ, is
+/// not assembled from Φ: near its zero crossing (x ≈ −0.75) the two terms cancel. It is E·N (x &lt; 0) or 1 − E·N
+/// with N = K − t/√(2π) tabulated itself, expanded about its root on the two intervals around it, so its
+/// relative error stays ≈ 1e-8 there too.
 /// </summary>
 internal static class VectorGeluFloat
 {
@@ -49,6 +51,32 @@ internal static class VectorGeluFloat
         var phiLo = Vector512.ConditionalSelect(negative, ekLo, wLo);
         return Vector512.FusedMultiplyAdd(x, phiHi, x * phiLo);
     }
+
+    /// <summary>dy·GELU'(x) per lane, GELU'(x) = E·N for x &lt; 0 and 1 − E·N for x ≥ 0 (N = K − t/√(2π)); valid
+    /// where <see cref="Covers"/> holds for x and dy is finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GeluBackward(Vector512<float> x, Vector512<float> dy)
+    {
+        var t = Vector512.Abs(x);
+        var (eHi, eLo, scale) = ExpNegHalfSquare(t);
+        var (nHi, nLo) = DerivativeN(t);
+        var enHi = nHi * eHi;
+        var enLo = Vector512.FusedMultiplyAdd(nHi, eHi, -enHi) + Vector512.FusedMultiplyAdd(nHi, eLo, nLo * eHi);
+        enHi *= scale;
+        enLo *= scale;
+        // 1 − E·N by Fast2Sum (|E·N| ≤ ½).
+        var wHi = Vector512<float>.One - enHi;
+        var wLo = ((Vector512<float>.One - wHi) - enHi) - enLo;
+        var negative = Vector512.LessThan(x, Vector512<float>.Zero);
+        var derivativeHi = Vector512.ConditionalSelect(negative, enHi, wHi);
+        var derivativeLo = Vector512.ConditionalSelect(negative, enLo, wLo);
+        return Vector512.FusedMultiplyAdd(dy, derivativeHi, dy * derivativeLo);
+    }
+
+    /// <summary>Whether every lane of <paramref name="dy"/> is finite (an infinite dy times the float pair could give ∞ − ∞).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Finite(Vector512<float> dy) =>
+        Vector512.ExtractMostSignificantBits(Vector512.LessThan(Vector512.Abs(dy), Vector512.Create(float.PositiveInfinity))) == 0xFFFF;
 
     /// <summary>exp(−t²/2) = (hi + lo)·scale for 0 ≤ t &lt; 8: scale = 2^(−k>>4), hi + lo = 2^(−(k&amp;15)/16)·(1 + s).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,6 +130,36 @@ internal static class VectorGeluFloat
         var hi = c0 + variable;
         var lo = (variable - (hi - c0)) + Vector512.FusedMultiplyAdd(c1, dLo, Lookup32(c[32..], index));
         return (hi, lo);
+    }
+
+    /// <summary>N(t) = K(t) − t/√(2π) = hi + lo for 0 ≤ t &lt; 8 on interval round(4t − ½): c0 + d·(c1 + d·P(d)) with c0
+    /// and c1 float pairs, d·(c1 + …) as an exact product, and c0 + that by TwoSum (near the root of N, c0 ≈ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Hi, Vector512<float> Lo) DerivativeN(Vector512<float> t)
+    {
+        var index = (Vector512.FusedMultiplyAdd(t, Vector512.Create(4f), Vector512.Create(-0.5f)) + Vector512.Create(RoundingShifter)).AsInt32();
+        var c = VectorGeluTables.FloatDerivativeInterval;
+        var centre = Lookup32(c, index);
+        // Exact except where t < centre/2 (Fast2Sum keeps the rounding in dLo).
+        var d = t - centre;
+        var dLo = t - (d + centre);
+        var p = Lookup32(c[256..], index);
+        p = Vector512.FusedMultiplyAdd(p, d, Lookup32(c[224..], index));
+        p = Vector512.FusedMultiplyAdd(p, d, Lookup32(c[192..], index));
+        p = Vector512.FusedMultiplyAdd(p, d, Lookup32(c[160..], index));
+        var tail = p * d;
+        // G = c1 + d·P(d) by Fast2Sum (|c1| ≥ |d·P|: N' ≤ −1/√(2π) everywhere).
+        var c1Hi = Lookup32(c[96..], index);
+        var gHi = c1Hi + tail;
+        var gLo = (tail - (gHi - c1Hi)) + Lookup32(c[128..], index);
+        var vHi = d * gHi;
+        var vLo = Vector512.FusedMultiplyAdd(d, gHi, -vHi) + Vector512.FusedMultiplyAdd(d, gLo, dLo * gHi);
+        // c0 + v by TwoSum (either may be the larger).
+        var c0Hi = Lookup32(c[32..], index);
+        var sum = c0Hi + vHi;
+        var vPart = sum - c0Hi;
+        var error = (c0Hi - (sum - vPart)) + (vHi - vPart);
+        return (sum, error + (Lookup32(c[64..], index) + vLo));
     }
 
     /// <summary>table[index &amp; 15] per lane; AVX-512 only (the caller checks).</summary>

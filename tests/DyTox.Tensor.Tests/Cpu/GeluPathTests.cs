@@ -97,4 +97,36 @@ public sealed class GeluPathTests : CpuTestBase
         }
         AssertWithinTwoUlp(values.ToArray());
     }
+
+    [Test]
+    public void BackwardScalesByAnyUpstreamGradient()
+    {
+        // The float lanes form dy·(hi + lo) with one rounding; vectors with a non-finite dy go to the double lanes
+        // (∞·hi + ∞·lo could be ∞ − ∞). Reference: the float64 product rounded once.
+        var rng = new DyTox.Tensor.Rng(7);
+        int n = 16 * 4096;
+        var x = new float[n];
+        var dy = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            // Mostly |x| < 8 (the float lanes); every 8th vector gets one lane beyond (the double lanes).
+            x[i] = (float)rng.Uniform(-7.9, 7.9);
+            dy[i] = (float)rng.Uniform(-3, 3);
+        }
+        float[] extremes = [float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, -float.MaxValue, 1e-40f, -1e-44f, 0f, -0f];
+        for (int i = 5; i < n; i += 16 * 8) x[i] = (float)rng.Uniform(8, 12) * (i % 3 == 0 ? -1 : 1);
+        for (int k = 0; k < 16 * extremes.Length; k++) dy[k * 16 * 3 + k % 16] = extremes[k % extremes.Length];
+        var tx = Cpu.Empty(DType.Float32, [n]);
+        x.CopyTo(tx.Span<float>());
+        var tdy = Cpu.Empty(DType.Float32, [n]);
+        dy.CopyTo(tdy.Span<float>());
+        var tdx = Cpu.Empty(DType.Float32, [n]);
+        Cpu.UnaryBackward(UnaryOp.Gelu, tx, tx, tdy, tdx);
+        var dx = tdx.Span<float>().ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            float reference = (float)(dy[i] * SpecialFunctions.GeluDerivative(x[i]));
+            Assert.That(UlpDistance(dx[i], reference), Is.LessThanOrEqualTo(2), $"dy {dy[i]:R} · GELU'({x[i]:R}) = {dx[i]:R}, reference {reference:R}");
+        }
+    }
 }
