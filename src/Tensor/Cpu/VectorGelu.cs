@@ -37,54 +37,87 @@ internal static unsafe class VectorGelu
     /// </summary>
     private static bool TablesAccelerated => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
-    // Both entry points are compiled fully optimized at first call: at tier 0 none of the helpers below is
-    // inlined and a step's first calls ran ≈ 5× slower than the kernel (the profile tool's 8 iterations ended
-    // before tier-up); tier-1 dynamic PGO also measured no better than this.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float* x, float* y, int n)
+    {
+        if (TablesAccelerated) TableForward(x, y, n);
+        else CodyForward(x, y, n);
+    }
+
+    /// <summary>dx = dy·(Φ(x) + x·φ(x)); dx may alias dy.</summary>
+    public static void Backward(float* x, float* dy, float* dx, int n)
+    {
+        if (TablesAccelerated) TableBackward(x, dy, dx, n);
+        else CodyBackward(x, dy, dx, n);
+    }
+
+    // The loops are compiled fully optimized at first call: at tier 0 none of the vector helpers is inlined and a
+    // step's first calls ran ≈ 5× slower than the kernel (the profile tool's 8 iterations ended before tier-up);
+    // tier-1 dynamic PGO measured no better. The Cody loops are separate methods because the table loops'
+    // inlined float code used up the inliner's budget and, with software Vector512, left the remaining vector
+    // operators as calls (1.1–1.7× slower than the previous code there).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TableForward(float* x, float* y, int n)
     {
         int i = 0;
         for (; i <= n - 16; i += 16)
         {
             var v = Vector512.Load(x + i);
-            if (TablesAccelerated && VectorGeluFloat.Covers(v))
+            if (VectorGeluFloat.Covers(v))
             {
                 VectorGeluFloat.Gelu(v).Store(y + i);
                 continue;
             }
             var (lo, hi) = Vector512.Widen(v);
-            if (TablesAccelerated) Vector512.Narrow(lo * Cdf(lo, out _), hi * Cdf(hi, out _)).Store(y + i);
-            else Vector512.Narrow(lo * CodyCdf(lo, out _), hi * CodyCdf(hi, out _)).Store(y + i);
+            Vector512.Narrow(lo * Cdf(lo, out _), hi * Cdf(hi, out _)).Store(y + i);
         }
         for (; i < n; i++) y[i] = (float)SpecialFunctions.Gelu(x[i]);
     }
 
-    /// <summary>dx = dy·(Φ(x) + x·φ(x)); dx may alias dy.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(float* x, float* dy, float* dx, int n)
+    private static void TableBackward(float* x, float* dy, float* dx, int n)
     {
         int i = 0;
         for (; i <= n - 16; i += 16)
         {
             var v = Vector512.Load(x + i);
             var g = Vector512.Load(dy + i);
-            if (TablesAccelerated && VectorGeluFloat.Covers(v) && VectorGeluFloat.Finite(g))
+            if (VectorGeluFloat.Covers(v) && VectorGeluFloat.Finite(g))
             {
                 VectorGeluFloat.GeluBackward(v, g).Store(dx + i);
                 continue;
             }
             var (lo, hi) = Vector512.Widen(v);
             var (glo, ghi) = Vector512.Widen(g);
-            Vector512.Narrow(glo * Derivative(lo), ghi * Derivative(hi)).Store(dx + i);
+            Vector512.Narrow(glo * (Cdf(lo, out var elo) + lo * Vector512.Create(InvSqrt2Pi) * elo),
+                ghi * (Cdf(hi, out var ehi) + hi * Vector512.Create(InvSqrt2Pi) * ehi)).Store(dx + i);
         }
         for (; i < n; i++) dx[i] = (float)(dy[i] * SpecialFunctions.GeluDerivative(x[i]));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Derivative(Vector512<double> x)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CodyForward(float* x, float* y, int n)
     {
-        var phi = TablesAccelerated ? Cdf(x, out var expNegHalfX2) : CodyCdf(x, out expNegHalfX2);
-        return phi + x * Vector512.Create(InvSqrt2Pi) * expNegHalfX2;
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var (lo, hi) = Vector512.Widen(Vector512.Load(x + i));
+            Vector512.Narrow(lo * CodyCdf(lo, out _), hi * CodyCdf(hi, out _)).Store(y + i);
+        }
+        for (; i < n; i++) y[i] = (float)SpecialFunctions.Gelu(x[i]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CodyBackward(float* x, float* dy, float* dx, int n)
+    {
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var (lo, hi) = Vector512.Widen(Vector512.Load(x + i));
+            var (glo, ghi) = Vector512.Widen(Vector512.Load(dy + i));
+            Vector512.Narrow(glo * (CodyCdf(lo, out var elo) + lo * Vector512.Create(InvSqrt2Pi) * elo),
+                ghi * (CodyCdf(hi, out var ehi) + hi * Vector512.Create(InvSqrt2Pi) * ehi)).Store(dx + i);
+        }
+        for (; i < n; i++) dx[i] = (float)(dy[i] * SpecialFunctions.GeluDerivative(x[i]));
     }
 
     /// <summary>Φ(x) per lane; also returns exp(−x²/2), which the derivative reuses.</summary>
