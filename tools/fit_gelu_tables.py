@@ -19,6 +19,8 @@ import mpmath as mp
 import numpy as np
 
 mp.mp.dps = 40
+# The C# side unrolls these degrees by hand (VectorGelu.IntervalK/TailK, VectorGeluFloat.MillsK/DerivativeN):
+# change them together.
 INTERVALS, WIDTH, DEGREE = 16, 0.5, 8
 TAIL_START, TAIL_END, TAIL_DEGREE = 8.0, 37.0, 6
 

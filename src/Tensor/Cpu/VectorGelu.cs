@@ -218,7 +218,7 @@ internal static unsafe class VectorGelu
 
     /// <summary>
     /// Φ(x) per lane with Cody's erf/erfc rational approximations (the float64 reference's algorithm), branches
-    /// blended per lane (the small-|x| one evaluated only when some lane needs it); also returns exp(−x²/2).
+    /// blended per lane, a branch evaluated only when some lane needs it; also returns exp(−x²/2).
     /// </summary>
     private static Vector512<double> CodyCdf(Vector512<double> x, out Vector512<double> expNegHalfX2)
     {
