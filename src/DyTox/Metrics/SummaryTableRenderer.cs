@@ -83,5 +83,5 @@ public static class SummaryTableRenderer
         sb.Append('\n');
     }
 
-    private static string F(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00", CultureInfo.InvariantCulture);
+    private static string F(double v) => double.IsNaN(v) ? "-" : v.ToString("F2", CultureInfo.InvariantCulture); // as the log and the console: 74.225 (binary 74.2249…) is 74.22
 }

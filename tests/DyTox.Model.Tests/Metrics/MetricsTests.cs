@@ -165,5 +165,10 @@ public class MetricsTests
         Assert.That(table, Does.StartWith("fmnist 2-2\n"));
         Assert.That(table, Does.Contain("Avg (incremental top-1): 89.03").And.Contain("Last top-1:              85.55"));
         Assert.That(table, Does.Contain("1,100").And.Contain("87.70 83.40"));
+
+        // Rounded like the log and the console: 100·5938/8000 is the double 74.22499…, so 74.22 (not 74.23).
+        var tie = new ContinualMetricsHistory();
+        tie.AddStep(8, new StepEvaluation([5938], [8000]));
+        Assert.That(SummaryTableRenderer.Render(tie), Does.Contain("Last top-1:              74.22"));
     }
 }
