@@ -79,4 +79,28 @@ public class CudaBackendStepTests
             }
         }
     }
+
+    [Test]
+    public void Tf32GemmsChangeTheStepOnlyAtTf32Precision()
+    {
+        EmulatorDriver driver;
+        try { driver = new EmulatorDriver(); }
+        catch (EmulatorUnavailableException e) { Assert.Ignore($"no CPU emulator: {e.Message}"); return; }
+        using (driver)
+        using (var gpu = new CudaBackend(driver))
+        {
+            var fp32 = RunStep(gpu);
+            driver.Blas.AllowTf32 = true; // the CLI's --tf32
+            List<(string Name, float[] Values)> tf32;
+            try { tf32 = RunStep(gpu); }
+            finally { driver.Blas.AllowTf32 = false; }
+            var logits = (fp32.Single(r => r.Name == "step 0 logits").Values, tf32.Single(r => r.Name == "step 0 logits").Values);
+            Assert.That(logits.Item2, Is.Not.EqualTo(logits.Item1), "the GEMM inputs were rounded to TF32");
+            // Inputs rounded to 11 significant bits (relative 2^-11 ≈ 4.9e-4) through ~10 layers of GEMMs.
+            double scale = logits.Item1.Max(v => Math.Abs((double)v)), worst = logits.Item1.Zip(logits.Item2).Max(p => Math.Abs(p.First - (double)p.Second));
+            Assert.That(worst / scale, Is.LessThan(2e-2).And.GreaterThan(1e-6), $"max |Δ| {worst:E3} against scale {scale:E3}");
+            double loss32 = fp32.Single(r => r.Name == "step 1 loss").Values[0], lossTf = tf32.Single(r => r.Name == "step 1 loss").Values[0];
+            Assert.That(lossTf, Is.EqualTo(loss32).Within(1e-2 * loss32));
+        }
+    }
 }
