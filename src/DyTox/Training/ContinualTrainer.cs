@@ -61,6 +61,9 @@ public sealed class ContinualTrainer : IDisposable
         {
             Directory.CreateDirectory(dir);
             checkpoint = new TrainerCheckpoint(dir);
+            // A new run started from another run's task snapshot (the original's --resume DIR --start-task k).
+            if (settings.ResumeFrom is { } source && !Directory.Exists(checkpoint.Directory))
+                TaskSnapshots.SeedRun(source, settings.StartTask, dir, checkpoint.Directory, () => TrainerCheckpoint.Fingerprint(this.settings), scenario);
             log = new DyToxJsonLogWriter(Path.Combine(dir, "log.jsonl"), append: true);
         }
     }
@@ -144,7 +147,11 @@ public sealed class ContinualTrainer : IDisposable
         WriteConfusion(t, evaluation);
         if (settings.OutputDirectory is { } outputDir) GatesCsv.Update(Path.Combine(outputDir, GatesCsv.FileName), t, Gates());
         history.AddStep(task.ClassEnd, evaluation, model.ParameterCount(includeDivergenceHead: false), Cost(clock.Elapsed.TotalSeconds));
-        if (checkpoint is not null) Save(t + 1, TrainerPhase.Train, 0, null);
+        if (checkpoint is not null)
+        {
+            Save(t + 1, TrainerPhase.Train, 0, null);
+            TaskSnapshots.Keep(checkpoint.Directory, settings.OutputDirectory!, t + 1);
+        }
         observer.OnTaskEnd(t, evaluation, history);
     }
 

@@ -81,8 +81,9 @@ public static class OptionConformance
         Require(o, "freeze_ft", !dytox || SameSet(o.FreezeFt, "sab"), "[sab]");
         Require(o, "freeze_eval", !o.FreezeEval, "false");
         Require(o, "eval", !o.Eval, "false (to look at a trained run use the inspect command)");
-        Require(o, "resume", o.Resume == "", "\"\" (a run resumes by itself: run the same command again)");
-        Require(o, "start_task", o.StartTask == 0, "0 (a run resumes by itself from its own checkpoint: run the same command again)");
+        // A run resumes by itself from its own checkpoint; resume + start_task start a new run from another run's task snapshot.
+        Require(o, "resume", o.Resume == "" || o.StartTask > 0, "\"\", or a run folder together with start_task ≥ 1 (to resume this run, run the same command again)");
+        Require(o, "start_task", o.StartTask == 0 || o.Resume != "", "0, or ≥ 1 together with resume: the run folder whose task snapshot to start from");
         Require(o, "save_every_epoch", o.SaveEveryEpoch is null or > 0, "a positive number of epochs or null");
         Require(o, "max_task", o.MaxTask is null or > 0, "a positive number of tasks or null");
     }

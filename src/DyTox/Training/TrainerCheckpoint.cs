@@ -135,7 +135,8 @@ public sealed class TrainerCheckpoint
         return new Restored(model, teacher, memory);
     }
 
-    private static string Fingerprint(TrainerSettings s)
+    /// <summary>What must match for a checkpoint to resume under <paramref name="s"/>.</summary>
+    internal static string Fingerprint(TrainerSettings s)
     {
         string core = string.Join('|', s.Method, s.Model, s.Seed, s.BaseEpochs, s.IncrementalEpochs, s.BatchSize, s.IncrementalBatchSize, s.LearningRate,
                                   s.IncrementalLearningRate, s.MemorySize, s.Rehearsal, s.FinetuningEpochs, s.MixupAlpha, s.SamRho, s.TrainFraction, s.RepeatedAugmentations);

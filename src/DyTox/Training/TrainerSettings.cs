@@ -95,6 +95,12 @@ public sealed record TrainerSettings
     /// <summary>Stop after this many tasks (<c>max_task</c>); null = all of the scenario's tasks.</summary>
     public int? MaxTasks { get; init; }
 
+    /// <summary>Start a fresh run at this task from another run's snapshot (<c>start_task</c> with <c>resume</c>); 0 = from the start.</summary>
+    public int StartTask { get; init; }
+
+    /// <summary>The run folder (or its <c>checkpoint-tasks</c> / <c>task{k}</c> folder) to start from (<c>resume</c>).</summary>
+    public string? ResumeFrom { get; init; }
+
     /// <summary>One batch per training and finetuning epoch (the original's <c>--debug</c>), for a quick pass through the protocol.</summary>
     public bool Debug { get; init; }
 
@@ -122,6 +128,7 @@ public sealed record TrainerSettings
         Require(EvalBatchSize > 0, "eval batch size must be positive");
         Require(CheckpointEvery > 0, "checkpoint interval must be positive");
         Require(MaxTasks is null or > 0, "max tasks must be positive");
+        Require((StartTask == 0) == (ResumeFrom is null), "start_task and resume go together: the task to start at and the run to start from");
         Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1 && AdamEpsilon > 0, "AdamW needs 0 ≤ β1, β2 < 1 and ε > 0");
         Require(DivergenceWeight >= 0 && DistillationTemperature > 0, "the divergence weight must be non-negative and the distillation temperature positive");
         Model.Validate();

@@ -71,6 +71,8 @@ public static class TrainerSettingsMapper
             DistillationTemperature = o.DistillationTau,
             MaxTasks = o.MaxTask,
             Debug = o.Debug,
+            StartTask = o.StartTask,
+            ResumeFrom = o.Resume == "" ? null : o.Resume,
             CheckpointEvery = o.SaveEveryEpoch ?? 1,
             RepeatedAugmentations = o.RepeatedAug ? 3 : 1,
             MixupAlpha = o.Mixup,

@@ -190,6 +190,54 @@ public class TrainerTests
     }
 
     [Test]
+    public void ANewRunStartsFromAnotherRunsTaskSnapshotLikeResumeWithStartTask()
+    {
+        var scenario = Scenario();
+        string dir = Path.Combine(Path.GetTempPath(), "dytox-start-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var settings = Settings(output: Path.Combine(dir, "a")) with { BaseEpochs = 2, IncrementalEpochs = 2 };
+            Dictionary<string, double[]> whole;
+            double[] wholeAcc;
+            var (a, _, _) = NewTrainer(settings, scenario);
+            using (a) { wholeAcc = a.Run().Top1PerStep.ToArray(); whole = Weights(a.Model); }
+            foreach (int k in new[] { 1, 2 })
+                Assert.That(File.Exists(Path.Combine(TaskSnapshots.PathOf(Path.Combine(dir, "a"), k), "model.safetensors")), $"snapshot of task {k}");
+
+            // Same settings from A's task-1 snapshot: the same bits as A's uninterrupted run, and A's task-0 results.
+            var fromA = settings with { OutputDirectory = Path.Combine(dir, "b"), StartTask = 1, ResumeFrom = Path.Combine(dir, "a") };
+            var (b, _, _) = NewTrainer(fromA, scenario);
+            using (b)
+            {
+                Assert.That(b.Run().Top1PerStep, Is.EqualTo(wholeAcc));
+                foreach (var (name, w) in whole) Assert.That(Weights(b.Model)[name], Is.EqualTo(w), name);
+            }
+            Assert.That(File.ReadLines(Path.Combine(dir, "b", "log.jsonl")).First(), Does.StartWith("{\"task\": 0,"), "task 0's line comes from the source run");
+
+            // Other settings for the later task (one more epoch) start from the same snapshot and give other weights.
+            var longer = fromA with { OutputDirectory = Path.Combine(dir, "c"), IncrementalEpochs = 3 };
+            var (c, _, _) = NewTrainer(longer, scenario);
+            using (c) { c.Run(); Assert.That(Weights(c.Model)["task_tokens.1"], Is.Not.EqualTo(whole["task_tokens.1"])); }
+
+            // A task without a snapshot names what exists.
+            var missing = fromA with { OutputDirectory = Path.Combine(dir, "d"), ResumeFrom = Path.Combine(dir, "c") };
+            Directory.Delete(Path.Combine(dir, "c", TaskSnapshots.FolderName, "task1"), recursive: true);
+            var e = Assert.Throws<DirectoryNotFoundException>(() => NewTrainer(missing, scenario));
+            Assert.That(e!.Message, Does.Contain("no snapshot of task 1").And.Contain("available: task2"));
+
+            // A snapshot of another split of the classes is refused: A's task 2 holds tasks of 2 + 2 classes.
+            var other = new ClassIncrementalScenario(scenario.Train, scenario.Test, initialIncrement: 2, increment: 1, classOrder: [2, 0, 3, 1]);
+            var split = settings with { OutputDirectory = Path.Combine(dir, "e"), StartTask = 2, ResumeFrom = Path.Combine(dir, "a") };
+            var bad = Assert.Throws<InvalidDataException>(() => NewTrainer(split, other));
+            Assert.That(bad!.Message, Does.Contain("[2, 2]").And.Contain("needs [2, 1]"));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public void ACheckpointOfOtherSettingsIsRefusedByName()
     {
         var scenario = Scenario();
