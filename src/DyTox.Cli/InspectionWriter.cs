@@ -14,13 +14,15 @@ namespace DyTox.Cli;
 /// <item><c>attention.safetensors</c> (float32 unless noted): <c>sab.{i}.gates</c> [H], <c>sab.{i}.pos_attn</c> [H, N, N],
 /// <c>sab.{i}.content_attn</c> and <c>sab.{i}.attn</c> [K, H, N, N], <c>tab.{j}.task.{t}.attn</c> [K, H, 1+N] (key 0 =
 /// the task token), <c>images</c> [K, C, H, W] (the normalised model inputs), <c>logits</c> [K, classes],
-/// <c>labels</c> and <c>predictions</c> [K] (int32, the model's class indices).</item>
+/// <c>labels</c> and <c>predictions</c> [K] (int32, the model's class indices); attention rollout
+/// (<see cref="AttentionRollout"/>): <c>sab.rollout</c> [K, N, N] through all SABs and <c>tab.{j}.task.{t}.rollout</c>
+/// [K, N], the input patches each task token reads.</item>
 /// <item><c>summary.json</c>: per SAB and head the gate σ and the mean attention distance (patch units) of the
 /// content, positional and mixed attention; per TAB and task the entropy of the token's attention over the patches
 /// and its mass on the token itself vs the patches (per head and head-averaged); per image the true and predicted
 /// labels.</item>
 /// <item><c>task_attention/img{k}_tab{j}.png</c>: the image, then each task token's attention over the patches
-/// (head-averaged) over the image; <c>positional/sab{i}_centre.png</c>: per head, the positional attention of the
+/// (head-averaged) over the image; <c>img{k}_tab{j}_rollout.png</c> the same for the rollouts; <c>positional/sab{i}_centre.png</c>: per head, the positional attention of the
 /// centre patch.</item>
 /// </list>
 /// </summary>
@@ -41,10 +43,12 @@ internal static class InspectionWriter
     public static Result Write(string directory, RunInfo run, Batch batch, AttentionSnapshot attention)
     {
         Directory.CreateDirectory(directory);
+        var sabRollout = AttentionRollout.ThroughSabs(attention);
+        var taskRollouts = attention.Tabs.Select((_, j) => AttentionRollout.TaskTokens(attention, sabRollout, j)).ToArray();
         var predictions = Enumerable.Range(0, batch.Count).Select(k => ArgMax(batch.Logits.Row(k))).ToArray();
         int files = 0;
 
-        SafeTensorsFile.Write(Path.Combine(directory, "attention.safetensors"), Entries(batch, predictions, attention),
+        SafeTensorsFile.Write(Path.Combine(directory, "attention.safetensors"), Entries(batch, predictions, attention, sabRollout, taskRollouts),
                               new Dictionary<string, string>
                               {
                                   ["grid_side"] = attention.GridSide.ToString(CultureInfo.InvariantCulture),
@@ -57,11 +61,12 @@ internal static class InspectionWriter
         File.WriteAllText(Path.Combine(directory, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         files++;
 
-        files += WriteHeatmaps(directory, batch, attention);
+        files += WriteHeatmaps(directory, batch, attention, taskRollouts);
         return new Result(predictions.Where((p, k) => p == batch.Labels[k]).Count(), files);
     }
 
-    private static IEnumerable<SafeTensorEntry> Entries(Batch batch, int[] predictions, AttentionSnapshot attention)
+    private static IEnumerable<SafeTensorEntry> Entries(Batch batch, int[] predictions, AttentionSnapshot attention,
+                                                        AttentionMap sabRollout, AttentionMap[] taskRollouts)
     {
         foreach (var sab in attention.Sabs)
         {
@@ -75,6 +80,13 @@ internal static class InspectionWriter
             {
                 var task = tab.Task(t);
                 yield return Float($"tab.{tab.Block}.task.{t}.attn", task.Values, task.Shape);
+            }
+        yield return Float("sab.rollout", sabRollout.Values, sabRollout.Shape);
+        for (int j = 0; j < attention.Tabs.Count; j++)
+            for (int t = 0; t < taskRollouts[j].Shape[0]; t++)
+            {
+                var rollout = taskRollouts[j].Slice(t);
+                yield return Float($"tab.{attention.Tabs[j].Block}.task.{t}.rollout", rollout.Values, rollout.Shape);
             }
         yield return Float("images", batch.Pixels, [batch.Count, batch.Channels, batch.Size, batch.Size]);
         yield return Float("logits", batch.Logits.Values, batch.Logits.Shape);
@@ -155,7 +167,7 @@ internal static class InspectionWriter
         };
     }
 
-    private static int WriteHeatmaps(string directory, Batch batch, AttentionSnapshot attention)
+    private static int WriteHeatmaps(string directory, Batch batch, AttentionSnapshot attention, AttentionMap[] taskRollouts)
     {
         int files = 0, side = attention.GridSide, n = attention.Patches;
         string taskDir = Path.Combine(directory, "task_attention");
@@ -183,6 +195,12 @@ internal static class InspectionWriter
                     perTask.Add(mean);
                 }
                 AttentionHeatmaps.WriteTaskStrip(Path.Combine(taskDir, $"img{k}_tab{tab.Block}.png"), image, batch.Channels, batch.Size, perTask, side);
+                files++;
+            }
+            for (int j = 0; j < attention.Tabs.Count; j++)
+            {
+                var rollouts = Enumerable.Range(0, taskRollouts[j].Shape[0]).Select(t => taskRollouts[j].Row(t, k).ToArray()).ToList();
+                AttentionHeatmaps.WriteTaskStrip(Path.Combine(taskDir, $"img{k}_tab{attention.Tabs[j].Block}_rollout.png"), image, batch.Channels, batch.Size, rollouts, side);
                 files++;
             }
         }

@@ -102,6 +102,9 @@ public class InspectCommandTests
             ["sab.0.attn"] = [3, 4, 16, 16],
             ["tab.0.task.0.attn"] = [3, 4, 17],
             ["tab.0.task.1.attn"] = [3, 4, 17],
+            ["sab.rollout"] = [3, 16, 16],
+            ["tab.0.task.0.rollout"] = [3, 16],
+            ["tab.0.task.1.rollout"] = [3, 16],
             ["images"] = [3, 3, 32, 32],
             ["logits"] = [3, 10],
             ["labels"] = [3],
@@ -112,6 +115,12 @@ public class InspectCommandTests
         Assert.That(content.Metadata!["grid_side"], Is.EqualTo("4"));
         foreach (var row in SafeTensorConvert.ToSingles(content["tab.0.task.1.attn"]).Chunk(17))
             Assert.That(row.Sum(), Is.EqualTo(1).Within(1e-5));
+        // A token's rollout spreads its patch mass (1 − mass on itself) over the input patches.
+        var attn1 = SafeTensorConvert.ToSingles(content["tab.0.task.1.attn"]).Chunk(17).ToArray();   // [3·4 rows of 17]
+        var rollout1 = SafeTensorConvert.ToSingles(content["tab.0.task.1.rollout"]).Chunk(16).ToArray(); // [3 rows of 16]
+        for (int k = 0; k < 3; k++)
+            Assert.That(rollout1[k].Sum(), Is.EqualTo(Enumerable.Range(0, 4).Average(h => 1 - attn1[k * 4 + h][0])).Within(1e-5));
+        foreach (var row in SafeTensorConvert.ToSingles(content["sab.rollout"]).Chunk(16)) Assert.That(row.Sum(), Is.EqualTo(1).Within(1e-5));
 
         // The stored logits are those of the checkpoint's model (plain Forward) on the stored images.
         var be = CpuBackend.Instance;
@@ -155,6 +164,7 @@ public class InspectCommandTests
         }
 
         for (int k = 0; k < 3; k++) AssertPng(Path.Combine(outDir, "task_attention", $"img{k}_tab0.png"));
+        for (int k = 0; k < 3; k++) AssertPng(Path.Combine(outDir, "task_attention", $"img{k}_tab0_rollout.png"));
         AssertPng(Path.Combine(outDir, "positional", "sab0_centre.png"));
     }
 
