@@ -10,7 +10,8 @@ using DyTox.Training;
 namespace DyTox.Cli;
 
 /// <summary>
-/// <c>inspect</c>: restores the model of a finished <c>train</c> run from its checkpoint, runs the first K images of a
+/// <c>inspect</c>: restores the model of a finished <c>train</c> run from its checkpoint (or a bare state dict in the original's
+/// names, <c>--weights</c>), runs the first K images of a
 /// split through <see cref="DyToxInspection.ForwardWithAttention"/> and writes the attention maps
 /// (<c>attention.safetensors</c>), per-head summaries (<c>summary.json</c>) and PNG heatmaps (see
 /// <see cref="InspectionWriter"/>).
@@ -19,7 +20,8 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var run = new Option<string>("--run") { Description = "Output folder of a train run (the one holding checkpoint/), e.g. runs/fmnist/2-2/dytox-seed0.", Required = true };
+        var run = new Option<string?>("--run") { Description = "Output folder of a train run (the one holding checkpoint/), e.g. runs/fmnist/2-2/dytox-seed0." };
+        var weights = new Option<string?>("--weights") { Description = "Instead of --run: a state dict in the original's names (a model.safetensors, or a PyTorch DyTox checkpoint converted by tools/convert_checkpoint.py); tasks and classes come from its heads, the model from --options." };
         var options = new Option<string[]>("--options") { Description = "The option files the run was trained with (as for train; default: the run's config.json, else the embedded Fashion-MNIST options).", AllowMultipleArgumentsPerToken = true };
         var set = new Option<string[]>("--set") { Description = "Override an option as for train: --set key=value.", AllowMultipleArgumentsPerToken = true };
         var dataPath = new Option<string?>("--data-path") { Description = "Dataset folder (as for train)." };
@@ -33,16 +35,18 @@ internal static class InspectCommand
         var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: shorter side S of the cached images (as for train).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("inspect", "Write the attention maps, GPSA gates and task-token attention of a trained run for a few images.");
-        foreach (var o in new Option[] { run, options, set, dataPath, images, split, device, dtype, order, output, cacheDir, cacheSize })
+        foreach (var o in new Option[] { run, weights, options, set, dataPath, images, split, device, dtype, order, output, cacheDir, cacheSize })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
             try
             {
-                string runDir = parse.GetValue(run)!;
+                string? runDir = parse.GetValue(run), weightsFile = parse.GetValue(weights);
+                if ((runDir is null) == (weightsFile is null))
+                    throw new ArgumentException("give either --run (a train run's folder) or --weights (a state dict file).");
                 var files = parse.GetValue(options) ?? [];
                 // The run's own config.json (written by train) unless option files are given.
-                var saved = files.Length == 0 ? RunConfigFile.TryRead(runDir) : null;
+                var saved = files.Length == 0 && runDir is not null ? RunConfigFile.TryRead(runDir) : null;
                 var o = saved?.Options ?? TrainCommand.LoadOptions(files);
                 int classOrder = parse.GetValue(order) ?? saved?.ClassOrderIndex ?? 0;
                 if (parse.GetValue(dataPath) is { } path) o.Set("data_path", path);
@@ -53,7 +57,9 @@ internal static class InspectCommand
                     o.Set(kv[..eq], kv[(eq + 1)..]);
                 }
                 o.EnsureValid();
-                var request = new Request(runDir, parse.GetValue(output) ?? Path.Combine(runDir, "inspect"), parse.GetValue(images),
+                string defaultOut = runDir is not null ? Path.Combine(runDir, "inspect")
+                    : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weightsFile!))!, Path.GetFileNameWithoutExtension(weightsFile) + "-inspect");
+                var request = new Request(runDir, weightsFile, parse.GetValue(output) ?? defaultOut, parse.GetValue(images),
                                           ParseSplit(parse.GetValue(split)!), classOrder,
                                           TrainCommand.ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize)));
                 return Run(o, request, parse.GetValue(device)!, ParseDType(parse.GetValue(dtype)!));
@@ -68,7 +74,7 @@ internal static class InspectCommand
         return command;
     }
 
-    private sealed record Request(string RunDirectory, string OutputDirectory, int Images, DatasetSplit Split, int ClassOrder, ImageNetCacheOptions ImageNet);
+    private sealed record Request(string? RunDirectory, string? Weights, string OutputDirectory, int Images, DatasetSplit Split, int ClassOrder, ImageNetCacheOptions ImageNet);
 
     private static int Run(DyToxOptions o, Request request, string deviceName, DType dtype)
     {
@@ -76,7 +82,9 @@ internal static class InspectCommand
         var config = TrainerSettingsMapper.ModelConfig(o);
         using var device = Devices.Open(deviceName, dtype);
         var backend = device.Backend;
-        var loaded = FinishedRunModel.Load(request.RunDirectory, config, backend, dtype);
+        var loaded = request.Weights is { } file
+            ? FinishedRunModel.LoadWeights(file, config, backend, dtype)
+            : FinishedRunModel.Load(request.RunDirectory!, config, backend, dtype);
         using var model = loaded.Model;
 
         // The data as train saw it: same scenario (class order → model labels) and the test transform.
@@ -110,7 +118,7 @@ internal static class InspectCommand
         var batch = new InspectionWriter.Batch(pixels, config.InChannels, config.ImageSize, labels,
                                                positions.Select(p => subset.Indices[p]).ToArray(),
                                                labels.Select(scenario.OriginalLabel).ToArray(), logits, normalizer);
-        var info = new InspectionWriter.RunInfo(Path.GetFullPath(request.RunDirectory), loaded.TasksCompleted, model.ClassesPerTask.ToArray(),
+        var info = new InspectionWriter.RunInfo(Path.GetFullPath(request.Weights ?? request.RunDirectory!), loaded.TasksCompleted, model.ClassesPerTask.ToArray(),
                                                 request.Split.ToString().ToLowerInvariant(), config.NumHeads);
         var summary = InspectionWriter.Write(request.OutputDirectory, info, batch, inspected.Attention);
         Console.WriteLine($"dytox inspect: {count} {info.Split} image(s) through the model of {loaded.TasksCompleted} task(s) " +

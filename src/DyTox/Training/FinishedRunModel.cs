@@ -61,6 +61,37 @@ public static class FinishedRunModel
         if (classes.Length == 0) throw new InvalidDataException($"checkpoint {directory} holds no finished task yet.");
 
         using var weights = StateDictIO.Load(modelPath, backend, dtype);
+        return Build(weights, classes, config, backend, dtype, modelPath, directory,
+                     "pass the --options the run was trained with");
+    }
+
+    /// <summary>
+    /// Loads a bare state dict in the original's names (<paramref name="safetensorsPath"/>: our checkpoint's
+    /// model.safetensors, or a PyTorch DyTox checkpoint converted with tools/convert_checkpoint.py): the tasks and
+    /// their classes are read from the heads (<c>head.{t}.head.weight</c> is [C_t, D]); one task token for several heads
+    /// is the naive baseline. The model is loaded strictly, so every tensor must fit <paramref name="config"/>.
+    /// </summary>
+    public static Loaded LoadWeights(string safetensorsPath, DyToxConfig config, IBackend backend, DType dtype)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(safetensorsPath);
+        ArgumentNullException.ThrowIfNull(config);
+        if (!File.Exists(safetensorsPath)) throw new FileNotFoundException($"weights file {safetensorsPath} does not exist.", safetensorsPath);
+        using var weights = StateDictIO.Load(safetensorsPath, backend, dtype);
+        var classes = new List<int>();
+        while (weights.TryGetValue($"head.{classes.Count}.head.weight", out var head))
+        {
+            if (head.Rank != 2) throw new InvalidDataException($"{safetensorsPath}: head.{classes.Count}.head.weight has shape {head.Describe()}; expected [classes, D].");
+            classes.Add(head.Size(0));
+        }
+        if (classes.Count == 0)
+            throw new InvalidDataException($"{safetensorsPath} holds no head.0.head.weight: not a DyTox state dict in the original's names (dytox-state-dict.md).");
+        return Build(weights, classes.ToArray(), config, backend, dtype, safetensorsPath, Path.GetDirectoryName(Path.GetFullPath(safetensorsPath))!,
+                     "pass the --options of the model's configuration");
+    }
+
+    private static Loaded Build(StateDict weights, int[] classes, DyToxConfig config, IBackend backend, DType dtype, string modelPath,
+                                string directory, string hint)
+    {
         int tokens = weights.Keys.Count(k => k.StartsWith("task_tokens.", StringComparison.Ordinal));
         bool singleToken = tokens == 1 && classes.Length > 1;
         var model = new DyToxModel(config, backend, dtype, new Rng(0));
@@ -74,7 +105,7 @@ public static class FinishedRunModel
         catch (InvalidOperationException e)
         {
             model.Dispose();
-            throw new InvalidDataException($"checkpoint {modelPath} does not fit the model of the given options (pass the --options the run was trained with).{Environment.NewLine}{e.Message}", e);
+            throw new InvalidDataException($"{modelPath} does not fit the model of the given options ({hint}).{Environment.NewLine}{e.Message}", e);
         }
         catch
         {

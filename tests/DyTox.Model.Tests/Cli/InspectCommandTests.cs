@@ -183,6 +183,30 @@ public class InspectCommandTests
     }
 
     [Test]
+    public void ABareStateDictInspectsLikeItsRun()
+    {
+        // --weights: tasks and classes from the heads (what a converted PyTorch checkpoint provides); same maps as --run.
+        string fromRun = Path.Combine(dir, "inspect-run"), fromWeights = Path.Combine(dir, "inspect-weights");
+        string weights = Path.Combine(dir, "copied-model.safetensors");
+        File.Copy(Path.Combine(run, "checkpoint", "model.safetensors"), weights);
+        var first = Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "2", "--out", fromRun);
+        var second = Run(InspectCommand.Create(), "--weights", weights, "--options", options, "--images", "2", "--out", fromWeights);
+        Assert.That(first.Code, Is.Zero, first.Err);
+        Assert.That(second.Code, Is.Zero, second.Err);
+        Assert.That(second.Out, Does.Contain("2 task(s) (10 classes)"));
+        Assert.That(File.ReadAllBytes(Path.Combine(fromWeights, "attention.safetensors")),
+                    Is.EqualTo(File.ReadAllBytes(Path.Combine(fromRun, "attention.safetensors"))));
+
+        var both = Run(InspectCommand.Create(), "--run", run, "--weights", weights, "--options", options);
+        Assert.That((both.Code, both.Err.Trim()), Is.EqualTo((2, "dytox inspect: give either --run (a train run's folder) or --weights (a state dict file).")));
+        string notDyTox = Path.Combine(dir, "other.safetensors");
+        DyTox.Tensor.IO.SafeTensorsFile.Write(notDyTox, [new DyTox.Tensor.IO.SafeTensorEntry("w", DyTox.Tensor.IO.SafeTensorDTypes.F32, [1], new byte[4])]);
+        var other = Run(InspectCommand.Create(), "--weights", notDyTox, "--options", options);
+        Assert.That(other.Code, Is.EqualTo(2));
+        Assert.That(other.Err, Does.Contain("no head.0.head.weight").And.Contain("other.safetensors"));
+    }
+
+    [Test]
     public void AMissingCheckpointIsAClearErrorAndNonZeroExit()
     {
         string empty = Path.Combine(dir, "not-a-run");
