@@ -39,12 +39,24 @@ public class OptionConformanceTests
     [TestCase("train_interpolation", "bilinear", "bicubic")]
     [TestCase("dytox", "false", "--method naive")]
     [TestCase("eval", "true", "inspect")]
+    [TestCase("norm", "scale", "layer")]
+    [TestCase("validation", "0.1", "validation split")]
+    [TestCase("aa", "\"\"", "color_jitter: 0")]
     public void AnUnimplementedValueIsAnErrorNamingKeySourceAndExpectation(string key, string value, string expected)
     {
         var o = Cifar();
         o.Set(key, value);
         var e = Assert.Throws<OptionsException>(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null))!;
         Assert.That(e.Message, Does.Contain($"\"{key}\"").And.Contain("command line").And.Contain(expected));
+    }
+
+    [Test]
+    public void RandAugmentOffNeedsColorJitterOffToo()
+    {
+        var o = Cifar();
+        o.Set("aa", "\"\"");
+        o.Set("color_jitter", "0");
+        Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null));
     }
 
     [Test]
