@@ -30,7 +30,7 @@ internal static class TrainCommand
         var baseEpochs = new Option<int?>("--base-epochs") { Description = "Epochs of the first task." };
         var batch = new Option<int?>("--batch-size") { Description = "Batch size (first and incremental tasks)." };
         var seed = new Option<int?>("--seed") { Description = "The one seed of every random stream." };
-        var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string?>("--device") { Description = "cpu or cuda (default: the option files' device key if one sets it, else cpu)." };
         var method = new Option<string>("--method") { Description = "dytox (default), naive (fine-tuning lower bound) or joint (upper bound).", DefaultValueFactory = _ => "dytox" };
         var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64 (reference precision).", DefaultValueFactory = _ => "float32" };
         var fraction = new Option<double?>("--train-fraction") { Description = "Use this fraction of each task's training images (per class); option key train_fraction." };
@@ -67,7 +67,9 @@ internal static class TrainCommand
                 }
                 o.EnsureValid();
                 var imageNet = ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize));
-                return Run(o, parse.GetValue(method)!, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), parse.GetValue(tf32), imageNet);
+                // The original's device key (its default is cuda) is honoured when a file sets it; the flag wins; else the CPU.
+                string deviceName = parse.GetValue(device) ?? (o.SourceOf("device") == "default" ? "cpu" : o.Device);
+                return Run(o, parse.GetValue(method)!, deviceName, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), parse.GetValue(tf32), imageNet);
             }
             catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
                                           or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)

@@ -40,6 +40,7 @@ public static class OptionConformance
         ["lr_noise_pct"] = "lr_noise must be unset",
         ["lr_noise_std"] = "lr_noise must be unset",
         ["color_jitter"] = "timm applies it only without RandAugment; aa: \"\" with color_jitter > 0 is refused",
+        ["options"] = "the train command's --options lists the option files",
         ["no_amp"] = "mixed precision is not implemented: every run computes in --dtype (the CLI notes it when a file asks for AMP)",
     };
 
@@ -87,6 +88,8 @@ public static class OptionConformance
         Require(o, "start_task", o.StartTask == 0 || o.Resume != "", "0, or ≥ 1 together with resume: the run folder whose task snapshot to start from");
         Require(o, "save_every_epoch", o.SaveEveryEpoch is null or > 0, "a positive number of epochs or null");
         Require(o, "max_task", o.MaxTask is null or > 0, "a positive number of tasks or null");
+        Require(o, "model", o.Model == "convit", "convit (DyTox's ConViT backbone)");
+        Require(o, "device", o.Device is "cpu" or "cuda", "cpu or cuda (the train command's --device overrides it)");
         Require(o, "norm", o.Norm == "layer", "layer (LayerNorm; ConViT's scale norm is not implemented)");
         Require(o, "validation", o.Validation == 0, "0 (a validation split carved from the training images is not implemented)");
         // With RandAugment off (aa: "") timm applies ColorJitter(color_jitter), 0.4 by default; with it on, never.

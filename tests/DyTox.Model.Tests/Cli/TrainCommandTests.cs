@@ -178,6 +178,17 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void TheDeviceKeyOfTheOptionFilesIsHonouredAndTheFlagWins()
+    {
+        var options = Write("tiny.yaml", TinySynthetic + "\ndevice: cuda\n");
+        var (code, _, error) = Run("--options", options, "--output-basedir", dir, "--quiet");
+        Assert.That(code, Is.EqualTo(2), "device: cuda in the file asks for the GPU, which this machine lacks");
+        Assert.That(error, Does.Contain("libcuda").Or.Contain("cuInit").Or.Contain("GPU"));
+        var (cpu, _, cpuError) = Run("--options", options, "--device", "cpu", "--output-basedir", dir, "--quiet", "--set", "epochs=1", "base_epochs=1");
+        Assert.That(cpu, Is.Zero, cpuError);
+    }
+
+    [Test]
     public void CudaWithoutADriverIsOneSentence()
     {
         var options = Write("tiny.yaml", TinySynthetic);

@@ -40,6 +40,8 @@ public class OptionConformanceTests
     [TestCase("dytox", "false", "--method naive")]
     [TestCase("eval", "true", "inspect")]
     [TestCase("norm", "scale", "layer")]
+    [TestCase("model", "deit_small", "convit")]
+    [TestCase("device", "tpu", "cpu or cuda")]
     [TestCase("validation", "0.1", "validation split")]
     [TestCase("aa", "\"\"", "color_jitter: 0")]
     public void AnUnimplementedValueIsAnErrorNamingKeySourceAndExpectation(string key, string value, string expected)
