@@ -202,6 +202,9 @@ public sealed class ContinualTrainer : IDisposable
         }
         double mean = batches.Count == 0 ? 0 : lossSum / batches.Count;
         observer.OnEpochEnd(t, phase, epoch, mean, lr, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+        if (settings.OutputDirectory is { } dir)
+            EpochsCsv.Update(Path.Combine(dir, EpochsCsv.FileName), new EpochsCsv.Row(t, phase == TrainerPhase.Train ? "train" : "finetune", epoch, mean, lr,
+                                                                                   images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed.TotalSeconds));
         lastTrainLoss = mean;
         lastLearningRate = lr;
         return (mean, lr);

@@ -101,6 +101,11 @@ public class TrainCommandTests
             else Assert.That(mean, Is.GreaterThan(0).And.EqualTo(min).And.EqualTo(max), line);
         }
         Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+        // The training curve: one row per epoch, main training and finetuning, in run order; its plot.
+        var epochs = File.ReadAllLines(Path.Combine(run, "epochs.csv"));
+        Assert.That(epochs[1..].Select(l => string.Join(',', l.Split(',')[..3])),
+                    Is.EqualTo(new[] { "0,train,0", "1,train,0", "1,finetune,0" }));
+        Assert.That(File.Exists(Path.Combine(run, "plots", "loss.svg")));
         // GPSA gates after each step: 2 steps × 1 SAB × 4 heads, each σ(·) in (0, 1).
         var gates = File.ReadAllLines(Path.Combine(run, "gates.csv"));
         Assert.That(gates[0], Is.EqualTo("step,sab,head,gate"));

@@ -37,6 +37,7 @@ public static class RunResultFiles
         Svg("accuracy.svg", AccuracyChart(history, title).Render());
         if (ParameterChart(history, title) is { } parameters) Svg("parameters.svg", parameters.Render());
         Svg("accuracy_matrix.svg", AccuracyMatrixHeatMap.Render(history.Matrix, $"{title}: accuracy matrix (%)"));
+        if (EpochsCsv.LossChart(EpochsCsv.Read(Path.Combine(runDirectory, EpochsCsv.FileName)), title) is { } loss) Svg("loss.svg", loss.Render());
         return written;
     }
 
