@@ -4,7 +4,9 @@ namespace DyTox.Metrics.Plots;
 /// One curve of a <see cref="LineChart"/>: y over x, with an optional ± <see cref="Spread"/> per point drawn as a
 /// shaded band (e.g. the standard deviation over seeds or class orders).
 /// </summary>
-public sealed record ChartSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, IReadOnlyList<double>? Spread = null)
+/// <param name="SegmentStarts">Indices where the line restarts (no segment joins the point before); null = one line.</param>
+public sealed record ChartSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, IReadOnlyList<double>? Spread = null,
+                                 IReadOnlyList<int>? SegmentStarts = null)
 {
     internal void Validate()
     {
@@ -94,7 +96,13 @@ public sealed class LineChart
                 svg.Polygon(upper.Concat(lower).ToArray(), color, 0.18, "band");
             }
             var points = s.X.Select((x, i) => (xScale.ToPixel(x), yScale.ToPixel(s.Y[i]))).ToArray();
-            svg.Polyline(points, color);
+            var starts = (s.SegmentStarts ?? []).Where(i => i > 0 && i < points.Length).Append(points.Length).Distinct().Order().ToArray();
+            int from = 0;
+            foreach (int to in starts)
+            {
+                svg.Polyline(points[from..to], color);
+                from = to;
+            }
             foreach (var (px, py) in points) Marker(svg, k, px, py, color);
             svg.EndGroup();
         }

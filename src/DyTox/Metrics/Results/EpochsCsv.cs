@@ -56,7 +56,11 @@ public static class EpochsCsv
         foreach (var phase in new[] { "train", "finetune" })
         {
             var points = rows.Select((r, i) => (X: (double)(i + 1), r)).Where(p => p.r.Phase == phase && double.IsFinite(p.r.Loss)).ToArray();
-            if (points.Length > 0) series.Add(new ChartSeries(phase == "train" ? "training loss" : "finetuning loss", points.Select(p => p.X).ToArray(), points.Select(p => p.r.Loss).ToArray()));
+            // A new segment wherever the other phase ran in between (the finetuning of a task between two main trainings).
+            var starts = Enumerable.Range(1, Math.Max(0, points.Length - 1)).Where(i => points[i].X - points[i - 1].X > 1).ToArray();
+            if (points.Length > 0)
+                series.Add(new ChartSeries(phase == "train" ? "training loss" : "finetuning loss", points.Select(p => p.X).ToArray(),
+                                           points.Select(p => p.r.Loss).ToArray(), SegmentStarts: starts));
         }
         return series.Count == 0 ? null : new LineChart
         {

@@ -24,6 +24,17 @@ public class EpochsCsvTests
             var chart = EpochsCsv.LossChart(EpochsCsv.Read(path), "t")!;
             Assert.That(chart.Series.Single().Y, Is.EqualTo(new[] { 0.5, 0.25, 0.625 }));
             Assert.That(() => EpochsCsv.Update(path, new(2, "eval", 0, 0, 0, 0, 0)), Throws.ArgumentException);
+
+            // Task 1's finetuning sits between the main trainings of tasks 1 and 2: the training line breaks there.
+            EpochsCsv.Update(path, new(1, "finetune", 0, 0.125, 1e-5, 130, 1));
+            EpochsCsv.Update(path, new(2, "train", 0, 0.5, 5e-4, 120, 2));
+            var rows = EpochsCsv.Read(path);
+            var training = EpochsCsv.LossChart(rows, "t")!.Series[0];
+            Assert.That((training.X, training.SegmentStarts), Is.EqualTo((new double[] { 1, 2, 3, 5 }, new[] { 3 })));
+            string svgPath = Path.Combine(dir, "loss.svg");
+            EpochsCsv.LossChart(rows, "t")!.Render().Save(svgPath);
+            var lines = System.Xml.Linq.XDocument.Load(svgPath).Descendants().Count(e => e.Name.LocalName == "polyline");
+            Assert.That(lines, Is.EqualTo(3), "training: two segments; finetuning: one");
         }
         finally
         {
