@@ -194,6 +194,9 @@ internal static class TrainCommand
                                              $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {(method == ContinualMethod.DyTox ? settings.MemorySize : 0)}, output {output}"));
         if (!o.NoAmp && o.SourceOf("no_amp") != "default")
             console.MarkupLine(Markup.Escape($"  note: no_amp: false ({o.SourceOf("no_amp")}) asks for mixed precision; this implementation computes in {dtype} throughout."));
+        if (settings.WorldSize > 1)
+            console.MarkupLine(Markup.Escape($"  world_size {settings.WorldSize}: global batch {settings.WorldSize} × {settings.BatchSize} (tasks ≥ 1: × {settings.IncrementalBatchSize}), " +
+                                             $"the replicas run in turn on this device; lr {settings.ScaledLearningRate(0):G4}"));
         if (settings.Debug) console.MarkupLine(Markup.Escape("  debug: one batch per epoch"));
         using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(console, quiet));
         var history = trainer.Run();

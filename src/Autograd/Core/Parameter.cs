@@ -48,6 +48,13 @@ public sealed class Parameter : Variable
         hasGrad = true;
     }
 
+    /// <summary>Sets the gradient to <paramref name="scale"/>·<paramref name="g"/> (a mean over replicas).</summary>
+    public void SetGradFrom(TensorT g, double scale)
+    {
+        GradBuffer.Backend.Affine(g, scale, 0.0, GradBuffer);
+        hasGrad = true;
+    }
+
     public override void Dispose()
     {
         Value.Dispose();

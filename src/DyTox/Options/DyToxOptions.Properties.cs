@@ -388,7 +388,8 @@ public sealed partial class DyToxOptions
     /// <summary><c>local_rank</c>: Local rank.</summary>
     public int? LocalRank { get; set; } = null;
 
-    /// <summary><c>world_size</c>: Number of processes.</summary>
+    /// <summary><c>world_size</c>: Number of processes (GPUs) in the original; here the number of data-parallel replicas of
+    /// <c>batch_size</c> that form one global batch, run one after another on the device (TrainerSettings.WorldSize).</summary>
     public int WorldSize { get; set; } = 1;
 
     /// <summary><c>dist_url</c>: Distributed URL.</summary>

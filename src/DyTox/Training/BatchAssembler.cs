@@ -33,9 +33,12 @@ public sealed class BatchAssembler
 
     /// <summary>Writes the normalised (and, for a training pipeline, augmented) images of
     /// <paramref name="positions"/> (positions into <paramref name="subset"/>) as CHW floats into
-    /// <paramref name="destination"/>; sample i draws from stream (seed, epoch, firstPosition + i).</summary>
-    public void FillHost(LabeledSubset subset, ReadOnlySpan<int> positions, long seed, int epoch, int firstPosition, float[] destination)
+    /// <paramref name="destination"/>; sample i draws from stream (seed, epoch, firstPosition + i·positionStride)
+    /// (a stride above 1: one data-parallel replica's samples, which are every R-th position of the epoch).</summary>
+    public void FillHost(LabeledSubset subset, ReadOnlySpan<int> positions, long seed, int epoch, int firstPosition, float[] destination,
+                         int positionStride = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(positionStride, 1);
         var (outH, outW) = pipeline.OutputShape(subset.Source);
         if (subset.Source.Channels != channels || outH != height || outW != width)
             throw new ArgumentException(
@@ -45,7 +48,7 @@ public sealed class BatchAssembler
         int[] pos = positions.ToArray();
         Parallel.For(0, count, i =>
         {
-            var rng = new SplitMix64Random(AugmentationPipeline.SampleSeed(seed, epoch, firstPosition + i));
+            var rng = new SplitMix64Random(AugmentationPipeline.SampleSeed(seed, epoch, firstPosition + i * positionStride));
             pipeline.Transform(subset.Source, subset.Indices[pos[i]], rng, destination.AsSpan(i * size, size));
         });
     }

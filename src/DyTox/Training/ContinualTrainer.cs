@@ -116,13 +116,14 @@ public sealed class ContinualTrainer : IDisposable
             var schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRateFor(t));
             using var optimizer = NewOptimizer(lr);
             if (resume?.Optimizer is { } state) optimizer.ImportState(state);
-            var sampler = MainSampler(trainSet.Count, t);
+            var samplers = MainSamplers(trainSet.Count, t);
+            using var gradients = new ReplicaGradients(settings.WorldSize);
             var sam = settings.SamRho > 0 && t > 0 ? new AdaptiveSam(settings.SamRho) : null;
             for (int epoch = startEpoch; epoch < settings.EpochsFor(t); epoch++)
             {
                 cancel.ThrowIfCancellationRequested();
                 optimizer.SetLearningRate(schedule.LearningRate(epoch));
-                var (loss, lrUsed) = RunEpoch(t, TrainerPhase.Train, epoch, settings.EpochsFor(t), trainSet, sampler, settings.BatchSizeFor(t), optimizer, sam);
+                var (loss, lrUsed) = RunEpoch(t, TrainerPhase.Train, epoch, settings.EpochsFor(t), trainSet, samplers, settings.BatchSizeFor(t), optimizer, gradients, sam);
                 bool last = epoch == settings.EpochsFor(t) - 1;
                 if (!last && settings.EvalEvery > 0 && (epoch + 1) % settings.EvalEvery == 0) LogEvaluation(t, epoch, loss, lrUsed, final: false);
                 if (checkpoint is not null && !last && (epoch + 1) % settings.CheckpointEvery == 0)
@@ -164,43 +165,61 @@ public sealed class ContinualTrainer : IDisposable
         var lr = settings.ScaledFinetuningLearningRate(t);
         using var optimizer = NewOptimizer(lr);
         if (resume?.Optimizer is { } state) optimizer.ImportState(state);
-        IIndexSampler sampler = settings.ReferenceFinetuningLoader
+        // The original's finetuning loader has no sampler: in a multi-GPU run every process reads the whole memory
+        // in order. Ours shuffles, and the replicas share each epoch's order as DistributedSampler deals it.
+        using var gradients = new ReplicaGradients(settings.WorldSize);
+        var samplers = Enumerable.Range(0, settings.WorldSize).Select(rank => settings.ReferenceFinetuningLoader
             ? new SequentialSampler(set.Count)
-            : new ShuffledSampler(set.Count, SeedOf(t, 2));
+            : (IIndexSampler)new RankSampler(new ShuffledSampler(set.Count, SeedOf(t, 2)), settings.WorldSize, rank)).ToArray();
         for (int epoch = resume?.NextEpoch ?? 0; epoch < settings.FinetuningEpochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            RunEpoch(t, TrainerPhase.Finetune, epoch, settings.FinetuningEpochs, set, sampler, settings.BatchSizeFor(t), optimizer, sam: null,
+            RunEpoch(t, TrainerPhase.Finetune, epoch, settings.FinetuningEpochs, set, samplers, settings.BatchSizeFor(t), optimizer, gradients, sam: null,
                      dropLast: settings.ReferenceFinetuningLoader);
             if (checkpoint is not null && epoch + 1 < settings.FinetuningEpochs && (epoch + 1) % settings.CheckpointEvery == 0)
                 Save(t, TrainerPhase.Finetune, epoch + 1, optimizer);
         }
     }
 
-    private (double Loss, double LearningRate) RunEpoch(int t, TrainerPhase phase, int epoch, int epochs, LabeledSubset set, IIndexSampler sampler,
-                                                        int batchSize, Optimizer optimizer, AdaptiveSam? sam, bool? dropLast = null)
+    private (double Loss, double LearningRate) RunEpoch(int t, TrainerPhase phase, int epoch, int epochs, LabeledSubset set,
+                                                        IReadOnlyList<IIndexSampler> samplers, int batchSize, Optimizer optimizer,
+                                                        ReplicaGradients gradients, AdaptiveSam? sam, bool? dropLast = null)
     {
-        var order = sampler.EpochIndices(epoch);
-        bool drop = dropLast ?? Batching.ReferenceDropLast(sampler, batchSize);
-        var batches = Batching.MakeBatches(order, batchSize, drop);
-        if (settings.Debug && batches.Count > 1) batches = batches.GetRange(0, 1);
-        observer.OnEpochStart(t, phase, epoch, epochs, batches.Count);
+        // One sampler per data-parallel replica (rank); step i trains on every replica's i-th batch.
+        int replicas = samplers.Count;
+        var batches = new List<int[]>[replicas];
+        for (int r = 0; r < replicas; r++)
+        {
+            var order = samplers[r].EpochIndices(epoch);
+            batches[r] = Batching.MakeBatches(order, batchSize, dropLast ?? Batching.ReferenceDropLast(samplers[r], batchSize));
+        }
+        int steps = batches[0].Count;
+        if (batches.Any(b => b.Count != steps))
+            throw new InvalidOperationException($"the {replicas} replicas' samplers give different numbers of batches ({string.Join(", ", batches.Select(b => b.Count))}).");
+        if (settings.Debug && steps > 1) steps = 1;
+        observer.OnEpochStart(t, phase, epoch, epochs, steps);
         double lr = optimizer.Groups[0].LearningRate, lossSum = 0;
         long images = 0;
         var clock = Stopwatch.StartNew();
-        ReseedStochasticDepth(t, phase, epoch);
-        var mixRng = rootRng.Fork($"mixup/{t}/{(int)phase}/{epoch}");
-        int position = 0;
-        for (int i = 0; i < batches.Count; i++)
+        // Each epoch's drop-path masks and MixUp draws come from streams keyed by (task, phase, epoch, module, rank),
+        // so a run resumed at an epoch boundary draws exactly what the uninterrupted run drew.
+        var streams = new ReplicaStreams(model, rootRng, t, phase, epoch, replicas);
+        var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
+        var stepBatches = new int[replicas][];
+        var positions = new int[replicas]; // each replica's position in its share of the epoch
+        for (int i = 0; i < steps; i++)
         {
-            var batch = batches[i];
-            double loss = TrainStep(t, phase, set, batch, epoch, position, optimizer, sam, mixRng);
-            position += batch.Length;
+            for (int r = 0; r < replicas; r++) stepBatches[r] = batches[r][i];
+            double loss = TrainStep(t, phase, set, stepBatches, epoch, positions, optimizer, gradients, trainable, sam, streams);
+            for (int r = 0; r < replicas; r++)
+            {
+                positions[r] += stepBatches[r].Length;
+                images += stepBatches[r].Length;
+            }
             lossSum += loss;
-            images += batch.Length;
-            observer.OnStep(new StepProgress(t, phase, epoch, epochs, i, batches.Count, loss, lr, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+            observer.OnStep(new StepProgress(t, phase, epoch, epochs, i, steps, loss, lr, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
         }
-        double mean = batches.Count == 0 ? 0 : lossSum / batches.Count;
+        double mean = steps == 0 ? 0 : lossSum / steps;
         observer.OnEpochEnd(t, phase, epoch, mean, lr, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
         if (settings.OutputDirectory is { } dir)
             EpochsCsv.Update(Path.Combine(dir, EpochsCsv.FileName), new EpochsCsv.Row(t, phase == TrainerPhase.Train ? "train" : "finetune", epoch, mean, lr,
@@ -210,12 +229,49 @@ public sealed class ContinualTrainer : IDisposable
         return (mean, lr);
     }
 
-
-    private double TrainStep(int t, TrainerPhase phase, LabeledSubset set, int[] batch, int epoch, int position,
-                             Optimizer optimizer, AdaptiveSam? sam, Rng mixRng)
+    /// <summary>One optimizer step over the global batch: every replica's batch-mean loss is backpropagated on its
+    /// own, the replicas' gradients are averaged in rank order (<see cref="ReplicaGradients"/>), and with SAM the
+    /// same is done again at the perturbed weights. Returns the mean of the replicas' losses.</summary>
+    private double TrainStep(int t, TrainerPhase phase, LabeledSubset set, int[][] batches, int epoch, int[] positions,
+                             Optimizer optimizer, ReplicaGradients gradients, List<Parameter> trainable, AdaptiveSam? sam, ReplicaStreams streams)
     {
         using var scope = TensorScope.Begin();
         Tape.Current.Clear();
+        int replicas = batches.Length;
+        bool main = phase == TrainerPhase.Train && settings.Method == ContinualMethod.DyTox && t > 0;
+        bool sharpness = sam is not null && phase == TrainerPhase.Train;
+        var kept = sharpness ? new ReplicaInput[replicas] : null; // SAM's second pass reuses each replica's batch
+        optimizer.ZeroGrad();
+        double lossSum = 0;
+        for (int r = 0; r < replicas; r++)
+        {
+            var input = PrepareReplica(t, phase, set, batches[r], epoch, positions[r], r, replicas, streams.MixUp[r], main);
+            double value = BackwardReplica(input, r, main, streams, gradients, trainable);
+            if (!double.IsFinite(value))
+                throw new InvalidOperationException($"task {t} {phase} epoch {epoch}: the loss became {value}; stopping before the weights are corrupted (the last checkpoint is intact).");
+            lossSum += value;
+            if (kept is not null) kept[r] = input;
+            else input.Dispose();
+        }
+        gradients.Reduce();
+        if (kept is not null)
+        {
+            sam!.Perturb(trainable);
+            optimizer.ZeroGrad();
+            for (int r = 0; r < replicas; r++) BackwardReplica(kept[r], r, main, streams, gradients, trainable);
+            gradients.Reduce();
+            sam.Restore();
+        }
+        optimizer.Step();
+        return lossSum / replicas;
+    }
+
+    /// <summary>One replica's batch: augmented images (sample i of replica r at position R·(first + i) + r of the
+    /// whole epoch, so its augmentation does not depend on how the global batch is split), MixUp'd targets, and
+    /// in the main training of t ≥ 1 the teacher's logits and the divergence targets.</summary>
+    private ReplicaInput PrepareReplica(int t, TrainerPhase phase, LabeledSubset set, int[] batch, int epoch, int firstPosition,
+                                        int rank, int replicas, Rng mixRng, bool main)
+    {
         int count = batch.Length, classes = model.TotalClasses, oldClasses = model.OldClasses;
         var labels = BatchAssembler.Labels(set, batch);
         float[] host = ArrayPool<float>.Shared.Rent(count * trainImages.ImageElements);
@@ -223,7 +279,8 @@ public sealed class ContinualTrainer : IDisposable
         TensorT imageTensor;
         try
         {
-            trainImages.FillHost(set, batch, SeedOf(t, (int)phase), epoch, position, host);
+            trainImages.FillHost(set, batch, SeedOf(t, (int)phase), epoch, RankSampler.GlobalPosition(firstPosition, rank, replicas), host,
+                                 positionStride: replicas);
             var span = host.AsSpan(0, count * trainImages.ImageElements);
             if (settings.MixupAlpha > 0)
                 targets = MixUp.Apply(span, trainImages.ImageElements, labels, classes, settings.MixupAlpha, settings.LabelSmoothing, mixRng).Targets;
@@ -239,7 +296,6 @@ public sealed class ContinualTrainer : IDisposable
         var y = backend.Empty(dtype, [count, classes]);
         trainImages.Upload(targets, y);
 
-        bool main = phase == TrainerPhase.Train && settings.Method == ContinualMethod.DyTox && t > 0;
         TensorT? teacherLogits = null, divTargets = null;
         if (main)
         {
@@ -248,30 +304,38 @@ public sealed class ContinualTrainer : IDisposable
                 ? DyToxLoss.DivergenceTargets(y, oldClasses)
                 : DyToxLoss.DivergenceTargets(labels, oldClasses, classes - oldClasses, backend, dtype);
         }
+        return new ReplicaInput(x, y, teacherLogits, divTargets);
+    }
 
-        Variable Loss()
-        {
-            var output = model.Forward(x, withDivergence: main);
-            return main
-                ? DyToxLoss.Compute(output, y, oldClasses, teacherLogits, divTargets, settings.DivergenceWeight, settings.DistillationTemperature).Total
-                : DyToxLoss.Classification(output.Logits, y);
-        }
-
-        optimizer.ZeroGrad();
-        var loss = Loss();
+    /// <summary>Forward and backward of one replica's loss in a scope of its own (its activations go back to the
+    /// pool before the next replica runs), then its gradient is handed to <paramref name="gradients"/>.</summary>
+    private double BackwardReplica(ReplicaInput input, int rank, bool main, ReplicaStreams streams, ReplicaGradients gradients,
+                                   List<Parameter> trainable)
+    {
+        using var scope = TensorScope.Begin();
+        streams.Enter(rank);
+        var output = model.Forward(input.X, withDivergence: main);
+        var loss = main
+            ? DyToxLoss.Compute(output, input.Y, model.OldClasses, input.TeacherLogits, input.DivergenceTargets, settings.DivergenceWeight,
+                                settings.DistillationTemperature).Total
+            : DyToxLoss.Classification(output.Logits, input.Y);
         double value = loss.Item();
-        if (!double.IsFinite(value))
-            throw new InvalidOperationException($"task {t} {phase} epoch {epoch}: the loss became {value}; stopping before the weights are corrupted (the last checkpoint is intact).");
-        Tape.Backward(loss);
-        if (sam is not null && phase == TrainerPhase.Train)
-        {
-            sam.Perturb(model.Parameters().Where(p => p.RequiresGrad));
-            optimizer.ZeroGrad();
-            Tape.Backward(Loss());
-            sam.Restore();
-        }
-        optimizer.Step();
+        if (double.IsFinite(value)) Tape.Backward(loss);
+        else Tape.Current.Clear();
+        streams.Leave(rank);
+        gradients.Collect(trainable);
         return value;
+    }
+
+    private sealed record ReplicaInput(Variable X, TensorT Y, TensorT? TeacherLogits, TensorT? DivergenceTargets) : IDisposable
+    {
+        public void Dispose()
+        {
+            X.Value.Dispose();
+            Y.Dispose();
+            TeacherLogits?.Dispose();
+            DivergenceTargets?.Dispose();
+        }
     }
 
     private StepCost Cost(double seconds)
@@ -293,12 +357,16 @@ public sealed class ContinualTrainer : IDisposable
         return new AdamW(ParamGroup.WeightDecayGroups(trainable, lr, settings.WeightDecay), settings.AdamBeta1, settings.AdamBeta2, settings.AdamEpsilon);
     }
 
-    private IIndexSampler MainSampler(int count, int t)
+    /// <summary>Each replica's sampler of the main training: the repeated-augmentation sampler's ranks (DeiT's
+    /// RASampler deals its list round-robin), or DistributedSampler's share of a plain shuffle.</summary>
+    private IIndexSampler[] MainSamplers(int count, int t)
     {
         long seed = SeedOf(t, 1);
-        if (settings.RepeatedAugmentations <= 1) return new ShuffledSampler(count, seed);
-        return new RepeatedAugmentationSampler(count, seed, settings.RepeatedAugmentations,
-            mode: settings.ReferenceSamplerDefect ? RepeatedAugmentationMode.ReferenceSingleProcess : RepeatedAugmentationMode.Distributed);
+        int replicas = settings.WorldSize;
+        return Enumerable.Range(0, replicas).Select(rank => settings.RepeatedAugmentations <= 1
+            ? new RankSampler(new ShuffledSampler(count, seed), replicas, rank)
+            : (IIndexSampler)new RepeatedAugmentationSampler(count, seed, settings.RepeatedAugmentations, numReplicas: replicas, rank: rank,
+                mode: settings.ReferenceSamplerDefect ? RepeatedAugmentationMode.ReferenceSingleProcess : RepeatedAugmentationMode.Distributed)).ToArray();
     }
 
     private LabeledSubset Subsample(LabeledSubset data, int t)
@@ -315,14 +383,6 @@ public sealed class ContinualTrainer : IDisposable
         }
         keep.Sort();
         return data.Select(keep);
-    }
-
-    private void ReseedStochasticDepth(int t, TrainerPhase phase, int epoch)
-    {
-        // Each epoch's drop-path masks come from streams keyed by (task, phase, epoch, module), so a run
-        // resumed at an epoch boundary draws exactly what the uninterrupted run drew.
-        foreach (var (name, module) in model.NamedModules())
-            if (module is DropPath dp) dp.Rng.ResetTo(rootRng.Fork($"droppath/{t}/{(int)phase}/{epoch}/{name}"));
     }
 
     private long SeedOf(int t, int purpose) => SeedMixer.Mix((long)settings.Seed, t, purpose);

@@ -71,6 +71,9 @@ public static class OptionConformance
         Require(o, "sam_mode", !sam || Is(o.SamMode, "tr"), "[tr] (SAM in the main training only)");
         Require(o, "distributed_memory", !o.DistributedMemory || o.WorldSize == 1,
                 "false when world_size > 1 (the rehearsal memory is global: its budget is the total, whatever the number of devices)");
+        Require(o, "world_size", o.WorldSize >= 1, "a positive number of data-parallel replicas");
+        Require(o, "reference_sampler", !o.ReferenceSampler || o.WorldSize == 1,
+                "false when world_size > 1 (the original's sampler defect happens in single-process runs only)");
         Require(o, "oversample_memory", o.OversampleMemory == 1, "1");
         Require(o, "oversample_memory_ft", o.OversampleMemoryFt == 1, "1");
         Require(o, "replay_memory", o.ReplayMemory == 0, "0 (there is no separate memory loader)");

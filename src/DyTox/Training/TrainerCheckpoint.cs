@@ -150,6 +150,7 @@ public sealed class TrainerCheckpoint
             ("head_div", s.DivergenceWeight, defaults.DivergenceWeight),
             ("tau", s.DistillationTemperature, defaults.DistillationTemperature),
             ("debug", s.Debug, defaults.Debug),
+            ("world_size", s.WorldSize, defaults.WorldSize),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -18,9 +18,15 @@ public sealed record TrainerSettings
     public int BatchSize { get; init; } = 128;
     public int IncrementalBatchSize { get; init; } = 128;
 
-    /// <summary>Number of devices whose batches form one global batch (the original's world size); the
-    /// learning rate scales with BatchSize·Devices/512. Memory is global: it does not scale with this.</summary>
-    public int Devices { get; init; } = 1;
+    /// <summary>
+    /// Number of data-parallel replicas whose batches of <see cref="BatchSize"/> form one global batch: the
+    /// original's world size (its number of GPUs). The replicas run one after another on this run's device with
+    /// DistributedDataParallel's semantics (each its share of the sampler, its own MixUp, augmentation and
+    /// drop-path streams, its own batch-mean loss; the step's gradient is the mean of the replicas' gradients,
+    /// summed in rank order), so a run's results depend on this setting, not on the hardware. The learning rate
+    /// scales with BatchSize·WorldSize/512. The rehearsal memory is global: it does not scale with this.
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
 
     public double LearningRate { get; init; } = 5e-4;
     public double IncrementalLearningRate { get; init; } = 5e-4;
@@ -107,20 +113,21 @@ public sealed record TrainerSettings
     public int EpochsFor(int task) => task == 0 ? BaseEpochs : IncrementalEpochs;
     public int BatchSizeFor(int task) => task == 0 ? BatchSize : IncrementalBatchSize;
 
-    /// <summary>Linear LR scaling of the original: lr·batch·devices/512.</summary>
+    /// <summary>Linear LR scaling of the original: lr·batch·world size/512.</summary>
     public double ScaledLearningRate(int task) =>
-        (task == 0 ? LearningRate : IncrementalLearningRate) * BatchSizeFor(task) * Devices / 512.0;
+        (task == 0 ? LearningRate : IncrementalLearningRate) * BatchSizeFor(task) * WorldSize / 512.0;
 
     public double WarmupLearningRateFor(int task) => task > 0 && IncrementalWarmupLearningRate is { } rate ? rate : WarmupLearningRate;
 
-    public double ScaledFinetuningLearningRate(int task) => FinetuningLearningRate * BatchSizeFor(task) * Devices / 512.0;
+    public double ScaledFinetuningLearningRate(int task) => FinetuningLearningRate * BatchSizeFor(task) * WorldSize / 512.0;
 
     public TrainerSettings Validate()
     {
         void Require(bool ok, string message) { if (!ok) throw new ArgumentException($"invalid trainer settings: {message}"); }
         Require(BaseEpochs >= 0 && IncrementalEpochs >= 0, "epochs must be non-negative");
         Require(BatchSize > 0 && IncrementalBatchSize > 0, "batch sizes must be positive");
-        Require(Devices > 0, "devices must be positive");
+        Require(WorldSize > 0, "world size must be positive");
+        Require(WorldSize == 1 || !ReferenceSamplerDefect, "the reference sampler defect is a single-process one: it needs world size 1");
         Require(RepeatedAugmentations >= 1, "repeated augmentations must be at least 1");
         Require(MemorySize >= 0, "memory size must be non-negative");
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");

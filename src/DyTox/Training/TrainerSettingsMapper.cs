@@ -56,7 +56,7 @@ public static class TrainerSettingsMapper
             IncrementalEpochs = o.Epochs,
             BatchSize = o.BatchSize,
             IncrementalBatchSize = o.IncrementalBatchSize ?? o.BatchSize,
-            Devices = o.WorldSize,
+            WorldSize = o.WorldSize,
             LearningRate = o.Lr,
             IncrementalLearningRate = o.IncrementalLr ?? o.Lr,
             WeightDecay = o.WeightDecay,

@@ -24,6 +24,42 @@ public class SamplerTests
     }
 
     [Test]
+    public void RankSampler_DealsLikeDistributedSampler([Values(1, 2, 3, 4)] int replicas)
+    {
+        var inner = new ShuffledSampler(10, seed: 5);
+        var whole = inner.EpochIndices(2);
+        var ranks = Enumerable.Range(0, replicas).Select(r => new RankSampler(inner, replicas, r)).ToArray();
+        int per = (10 + replicas - 1) / replicas;
+        var padded = whole.Concat(whole).Take(per * replicas).ToArray(); // padded from the start, as torch does
+        for (int r = 0; r < replicas; r++)
+        {
+            var mine = ranks[r].EpochIndices(2);
+            Assert.That(ranks[r].ReportedLength, Is.EqualTo(per));
+            Assert.That(mine, Has.Length.EqualTo(per));
+            for (int i = 0; i < per; i++)
+            {
+                Assert.That(mine[i], Is.EqualTo(padded[RankSampler.GlobalPosition(i, r, replicas)]));
+                Assert.That(mine[i], Is.EqualTo(padded[r + i * replicas]));
+            }
+        }
+        Assert.That(() => new RankSampler(inner, 2, 2), Throws.TypeOf<ArgumentOutOfRangeException>());
+    }
+
+    /// <summary>What the trainer relies on: replica r's i-th index is entry R·i + r of the one-replica epoch, for
+    /// the repeated-augmentation sampler's ranks too, so step s of R replicas of b covers one replica's step s of R·b.</summary>
+    [Test]
+    public void RepeatedAugmentation_RankEntriesAreTheGlobalPositions([Values(2, 4)] int replicas)
+    {
+        var single = new RepeatedAugmentationSampler(700, seed: 9).EpochIndices(3);
+        for (int r = 0; r < replicas; r++)
+        {
+            var mine = new RepeatedAugmentationSampler(700, seed: 9, numReplicas: replicas, rank: r).EpochIndices(3);
+            Assert.That(mine, Has.Length.EqualTo(single.Length / replicas));
+            for (int i = 0; i < mine.Length; i++) Assert.That(mine[i], Is.EqualTo(single[RankSampler.GlobalPosition(i, r, replicas)]));
+        }
+    }
+
+    [Test]
     public void RepeatedAugmentation_TwoReplicasUnionIsTheOneReplicaEpoch()
     {
         var single = new RepeatedAugmentationSampler(600, seed: 3).EpochIndices(4);

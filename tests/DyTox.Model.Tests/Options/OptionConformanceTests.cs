@@ -84,6 +84,23 @@ public class OptionConformanceTests
     }
 
     [Test]
+    public void WorldSizeIsTheNumberOfReplicasOfTheGlobalBatch()
+    {
+        var o = Cifar();
+        o.Set("world_size", "2");
+        var s = TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null);
+        Assert.That((s.WorldSize, s.BatchSize), Is.EqualTo((2, 128)));
+        Assert.That(s.ScaledLearningRate(0), Is.EqualTo(5e-4 * 256 / 512).Within(1e-18));
+        o.Set("reference_sampler", "true");
+        Assert.That(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null),
+                    Throws.TypeOf<OptionsException>().With.Message.Contain("reference_sampler").And.Message.Contain("single-process"));
+        o.Set("reference_sampler", "false");
+        o.Set("world_size", "0");
+        Assert.That(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null),
+                    Throws.TypeOf<OptionsException>().With.Message.Contain("world_size"));
+    }
+
+    [Test]
     public void HonouredKeysReachTheTrainerSettings()
     {
         var o = Cifar();

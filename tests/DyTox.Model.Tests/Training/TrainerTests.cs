@@ -12,20 +12,20 @@ namespace DyTox.Model.Tests.Training;
 [TestFixture]
 public class TrainerTests
 {
-    private static readonly DyToxConfig Tiny = new()
+    internal static readonly DyToxConfig Tiny = new()
     {
         ImageSize = 8, InChannels = 1, PatchSize = 2, EmbedDim = 16, NumHeads = 4, MlpRatio = 2,
         SelfAttentionBlocks = 1, TaskAttentionBlocks = 1, DropPathMax = 0.1,
     };
 
-    private static ClassIncrementalScenario Scenario()
+    internal static ClassIncrementalScenario Scenario()
     {
         var train = SyntheticImageDataset.Create(classes: 4, perClass: 96, height: 8, width: 8, channels: 1, seed: 7);
         var test = SyntheticImageDataset.Create(classes: 4, perClass: 16, height: 8, width: 8, channels: 1, seed: 8);
         return new ClassIncrementalScenario(train, test, initialIncrement: 2, increment: 2, classOrder: [2, 0, 3, 1]);
     }
 
-    private static TrainerSettings Settings(ContinualMethod method = ContinualMethod.DyTox, string? output = null) => new()
+    internal static TrainerSettings Settings(ContinualMethod method = ContinualMethod.DyTox, string? output = null) => new()
     {
         Method = method,
         Model = Tiny,
@@ -46,7 +46,7 @@ public class TrainerTests
         OutputDirectory = output,
     };
 
-    private static (ContinualTrainer Trainer, AugmentationPipeline Train, AugmentationPipeline Test) NewTrainer(
+    internal static (ContinualTrainer Trainer, AugmentationPipeline Train, AugmentationPipeline Test) NewTrainer(
         TrainerSettings settings, ClassIncrementalScenario scenario, DType dtype = DType.Float32, ITrainingObserver? observer = null)
     {
         var normalizer = ImageNormalizer.FromDatasetStatistics(scenario.Train);
@@ -56,7 +56,7 @@ public class TrainerTests
         return (new ContinualTrainer(settings, scenario, CpuBackend.Instance, dtype, train, test, observer), train, test);
     }
 
-    private static Dictionary<string, double[]> Weights(DyToxModel model) =>
+    internal static Dictionary<string, double[]> Weights(DyToxModel model) =>
         model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value.DType == DType.Float32
             ? p.Parameter.Value.ToArray<float>().Select(v => (double)v).ToArray()
             : p.Parameter.Value.ToArray<double>());
@@ -96,7 +96,7 @@ public class TrainerTests
         foreach (var (name, w) in first) Assert.That(second[name], Is.EqualTo(w), name);
     }
 
-    private sealed class StopAfter(int task, int epoch, CancellationTokenSource cancel) : ITrainingObserver
+    internal sealed class StopAfter(int task, int epoch, CancellationTokenSource cancel) : ITrainingObserver
     {
         public void OnEpochEnd(int t, TrainerPhase phase, int e, double meanLoss, double learningRate, double imagesPerSecond)
         {
