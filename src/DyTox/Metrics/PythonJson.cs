@@ -74,4 +74,44 @@ public static class PythonJson
 
     /// <summary>Python's <c>round(x, digits)</c> (half-to-even on the decimal value).</summary>
     public static double Round(double value, int digits) => Math.Round(value, digits, MidpointRounding.ToEven);
+
+    /// <summary>
+    /// A line of Python's <c>json.dumps</c> made strict JSON: the bare <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c>
+    /// that Python writes for non-finite floats (as <see cref="Float"/> does) become <c>null</c>; strings are left alone.
+    /// </summary>
+    public static string ToStrictJson(string line)
+    {
+        var sb = new System.Text.StringBuilder(line.Length);
+        bool inString = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (inString)
+            {
+                if (c == '\\' && i + 1 < line.Length) sb.Append(c).Append(line[++i]);
+                else
+                {
+                    if (c == '"') inString = false;
+                    sb.Append(c);
+                }
+                continue;
+            }
+            if (c == '"') inString = true;
+            int length = NonFiniteLiteral(line, i);
+            if (length > 0)
+            {
+                sb.Append("null");
+                i += length - 1;
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    private static int NonFiniteLiteral(string s, int i)
+    {
+        foreach (string word in (ReadOnlySpan<string>)["NaN", "Infinity", "-Infinity"])
+            if (string.CompareOrdinal(s, i, word, 0, word.Length) == 0) return word.Length;
+        return 0;
+    }
 }

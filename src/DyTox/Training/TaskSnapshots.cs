@@ -90,7 +90,7 @@ public static class TaskSnapshots
     {
         try
         {
-            using var doc = JsonDocument.Parse(line);
+            using var doc = JsonDocument.Parse(Metrics.PythonJson.ToStrictJson(line)); // a NaN test loss must not drop the line
             return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("task", out var t) && t.TryGetInt32(out int v) ? v : null;
         }
         catch (JsonException)

@@ -89,7 +89,8 @@ public static class RunFolderReader
     {
         try
         {
-            var doc = JsonDocument.Parse(line);
+            // Python's json (the original's logs, and ours for a non-finite loss) writes NaN/Infinity bare.
+            var doc = JsonDocument.Parse(PythonJson.ToStrictJson(line));
             if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc;
             doc.Dispose();
             throw new InvalidDataException($"{where}: expected a JSON object.");

@@ -1,3 +1,4 @@
+using DyTox.Metrics;
 using DyTox.Metrics.Results;
 
 namespace DyTox.Model.Tests.Metrics.Results;
@@ -181,6 +182,23 @@ public class ResultsReportTests
         File.AppendAllText(Path.Combine(run, "log.jsonl"), "{\"task\": 1, \"acc\": 7\n");
         var e = Assert.Throws<InvalidDataException>(() => RunFolderReader.Read(run));
         Assert.That(e!.Message, Does.Contain("log.jsonl line 3").And.Contain("not valid JSON"));
+    }
+
+    /// <summary>Python's json writes non-finite floats as bare NaN / Infinity (a diverged test loss, say): the line
+    /// still reads, and only the keys report needs must be finite.</summary>
+    [Test]
+    public void PythonsNonFiniteLiteralsInOtherKeysAreRead()
+    {
+        string run = RunFolderFixture.Run(dir, "r-seed0", (80, [80], 95));
+        File.WriteAllLines(Path.Combine(run, "log.jsonl"),
+            ["{\"task\": 0, \"acc\": 80.0, \"acc_per_task\": [80.0], \"test_loss\": NaN, \"train_loss\": Infinity, \"note\": \"NaN \\\" Infinity\"}",
+             "{\"avg\": 80.0, \"x\": -Infinity}"]);
+        Assert.That(RunFolderReader.Read(run).Steps[0].Top1, Is.EqualTo(80.0));
+        File.WriteAllLines(Path.Combine(run, "log.jsonl"), ["{\"task\": 0, \"acc\": NaN, \"acc_per_task\": [80.0]}", "{\"avg\": 80.0}"]);
+        var e = Assert.Throws<InvalidDataException>(() => RunFolderReader.Read(run));
+        Assert.That(e!.Message, Does.Contain("line 1").And.Contain("\"acc\" must be a finite number"));
+        Assert.That(PythonJson.ToStrictJson("{\"a\": [NaN, -Infinity], \"s\": \"NaN\\\"Infinity\"}"),
+                    Is.EqualTo("{\"a\": [null, null], \"s\": \"NaN\\\"Infinity\"}"));
     }
 
     [Test]
