@@ -54,6 +54,25 @@ public class GpsaKernelTests
         yield return new TestCaseData(ShortShapes[6], 128, 1).SetName($"v4 {ShortShapes[6]} threads 128 misaligned");
     }
 
+    // v6 walks the keys in chunks of 64 (8 key tiles): 64 < N <= 256, heads at most 64 wide.
+    private static readonly GpsaShape[] LongShapes =
+    [
+        new(2, 65, 36, 3),   // one key over v4's limit: 9 key tiles = a full chunk and a chunk of one tile, head dim 12
+        new(1, 100, 64, 2),  // head dim 32 (the compile-time instance), even N: 8-byte plane accesses, 4 padded rows
+        new(1, 131, 30, 3),  // head dim 10: scalar staging, odd N: scalar plane accesses, partial last key tile
+        new(1, 129, 128, 2), // head dim 64: 8 channel tiles (the generic instance's widest)
+        new(1, 196, 128, 4), // ImageNet's 196 tokens, head dim 32: 4 chunks, the last of 1 tile + 4 keys
+        new(1, 256, 64, 2),  // the longest: 4 full chunks, no padding
+    ];
+
+    private static IEnumerable<TestCaseData> V6Cases()
+    {
+        foreach (var s in LongShapes) yield return new TestCaseData(s, 128, 0).SetName($"v6 {s} threads 128");
+        foreach (var threads in (int[])[32, 256]) yield return new TestCaseData(LongShapes[2], threads, 0).SetName($"v6 {LongShapes[2]} threads {threads}");
+        yield return new TestCaseData(LongShapes[1], 64, 1).SetName($"v6 {LongShapes[1]} threads 64 misaligned");
+        yield return new TestCaseData(LongShapes[2], 128, 1).SetName($"v6 {LongShapes[2]} threads 128 misaligned");
+    }
+
     private static IEnumerable<TestCaseData> V5Cases()
     {
         foreach (var s in ShortShapes.Where(s => s.Dim / s.Heads <= 32)) yield return new TestCaseData(s, 128).SetName($"v5 {s} threads 128");
@@ -79,6 +98,24 @@ public class GpsaKernelTests
     [TestCaseSource(nameof(V4Cases))]
     public void TensorCoreMatchesCpuBackend(GpsaShape shape, int threads, int misalign) =>
         Expect(GpsaCase.Run(AttentionDrivers.Production(), new GpsaV4(), threads, shape, misalign).Result);
+
+    [TestCaseSource(nameof(V6Cases))]
+    public void LongSequenceTensorCoreMatchesCpuBackend(GpsaShape shape, int threads, int misalign) =>
+        Expect(GpsaCase.Run(AttentionDrivers.Production(), new GpsaV6(), threads, shape, misalign).Result);
+
+    [Test]
+    public void LongSequenceTensorCoreIsBitwiseReproducibleAcrossRunsAndSchedules()
+    {
+        var driver = AttentionDrivers.Production();
+        foreach (var shape in (GpsaShape[])[LongShapes[0], LongShapes[1]]) // generic and compile-time instances
+        {
+            var first = GpsaCase.Run(driver, new GpsaV6(), 64, shape);
+            var second = GpsaCase.Run(driver, new GpsaV6(), 64, shape);
+            var reverse = AttentionDrivers.WithSchedule(driver, EmulatorSchedule.Reverse, () => GpsaCase.Run(driver, new GpsaV6(), 64, shape));
+            ExpectSameBits(first, second, $"{shape} rerun");
+            ExpectSameBits(first, reverse, $"{shape} reverse schedule");
+        }
+    }
 
     [TestCaseSource(nameof(V5Cases))]
     public void PreSplitTensorCoreMatchesCpuBackend(GpsaShape shape, int threads) =>

@@ -74,6 +74,39 @@ internal sealed class GpsaV4 : IGpsaVersion
 }
 
 /// <summary>
+/// v6, kernels/gpsa_attention_v6.cu (tensor cores for 64 &lt; N ≤ 256: keys in chunks of 64, two passes) through the
+/// production launcher with <see cref="GpsaKernels.TensorCores"/> on; refuses to run at a shape v6 does not take.
+/// </summary>
+internal sealed class GpsaV6 : IGpsaVersion
+{
+    public string Name => "v6";
+
+    private static GpsaKernels Kernels(ICudaDriver driver, int threads, int n, int headDim)
+    {
+        var k = new GpsaKernels(driver) { TensorCores = true, TensorCoreBlockThreads = threads };
+        if (!k.UsesTensorCores(n, headDim) || GpsaKernels.TensorCoreVersion(n) != "v6")
+            throw new InvalidOperationException($"v6 does not apply at N={n}, head dim {headDim} on {driver.Device.Name}.");
+        return k;
+    }
+
+    public void Positional(ICudaDriver driver, int threads, ulong rel, ulong w, ulong b, ulong pos, int heads, int n) =>
+        new GpsaKernels(driver).Positional(rel, w, b, pos, heads, n);
+
+    public void PositionalBackward(ICudaDriver driver, int threads, ulong dPos, ulong pos, ulong rel, ulong dW, ulong dB, int heads, int n) =>
+        new GpsaKernels(driver).PositionalBackward(dPos, pos, rel, dW, dB, heads, n);
+
+    public void Forward(ICudaDriver driver, int threads, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn, ulong output,
+                        int batch, int n, int dim, int heads, float scale) =>
+        Kernels(driver, threads, n, dim / heads).Forward(qk, v, pos, gates, content, attn, output, batch, n, dim, heads, scale);
+
+    public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong qk, ulong v, ulong pos, ulong gates, ulong content, ulong attn,
+                         ulong dqk, ulong dv, ulong dPos, ulong dGates, int batch, int n, int dim, int heads, float scale, ulong scratch) =>
+        Kernels(driver, threads, n, dim / heads).Backward(dOut, qk, v, pos, gates, content, attn, dqk, dv, dPos, dGates, batch, n, dim, heads, scale, scratch);
+
+    public long ScratchBytes(int batch, int n, int heads) => GpsaKernels.BackwardScratchBytes(batch, n, heads);
+}
+
+/// <summary>
 /// v5, kernels/dev/gpsa_attention_v5.cu (tensor cores with operands pre-split in shared memory; not promoted, see
 /// kernels/README.md), launched directly with its own shared-memory sizes; positional kernels and the batch
 /// reduction are the production ones.

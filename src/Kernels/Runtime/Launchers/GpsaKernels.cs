@@ -35,6 +35,16 @@ public sealed unsafe class GpsaKernels
     /// <summary>Longest sequence v4 handles (a row's scores live in registers: 8 key tiles of 8).</summary>
     public const int TensorCoreMaxSequence = 64;
 
+    /// <summary>The tensor-core version for longer sequences (v6, kernels/gpsa_attention_v6.cu): keys in chunks of 64,
+    /// two passes, scores recomputed on the tensor cores; 64 &lt; N ≤ <see cref="LongTensorCoreMaxSequence"/>.</summary>
+    public const string LongTensorCoreSource = "gpsa_attention_v6.cu";
+
+    /// <summary>Longest sequence v6 handles (GPSA6_MAX_N: the 256 tokens the fused kernels are specified for).</summary>
+    public const int LongTensorCoreMaxSequence = 256;
+
+    /// <summary>Widest head v6 handles (its accumulators hold 8 channel tiles of 8).</summary>
+    public const int LongTensorCoreMaxHeadDim = 64;
+
     /// <summary>Threads per block of v4 by default: 4 warps, one 16-row tile each at N = 64.</summary>
     public const int DefaultTensorCoreBlockThreads = 128;
 
@@ -45,6 +55,7 @@ public sealed unsafe class GpsaKernels
     private readonly KernelCache _kernels;
     private readonly KernelCache _longKernels;
     private readonly KernelCache _tensorCoreKernels;
+    private readonly KernelCache _longTensorCoreKernels;
 
     public GpsaKernels(ICudaDriver driver)
     {
@@ -52,16 +63,17 @@ public sealed unsafe class GpsaKernels
         _kernels = new KernelCache(driver, Source);
         _longKernels = new KernelCache(driver, LongSequenceSource);
         _tensorCoreKernels = new KernelCache(driver, TensorCoreSource);
+        _longTensorCoreKernels = new KernelCache(driver, LongTensorCoreSource);
     }
 
     /// <summary>
-    /// Run the tensor-core kernels (v4) where they apply (<see cref="UsesTensorCores"/>); otherwise v3 (and v2's
-    /// backward above <see cref="LongSequenceThreshold"/>). Off by default until v4 is measured faster on a GPU
+    /// Run the tensor-core kernels (v4 for N ≤ 64, v6 above) where they apply (<see cref="UsesTensorCores"/>); otherwise
+    /// v3 (and v2's backward above <see cref="LongSequenceThreshold"/>). Off by default until they are measured faster on a GPU
     /// (kernels/README.md); DYTOX_GPSA_TENSOR_CORES=1 turns it on for new instances.
     /// </summary>
     public bool TensorCores { get; set; } = Environment.GetEnvironmentVariable("DYTOX_GPSA_TENSOR_CORES") == "1";
 
-    /// <summary>Threads per block of the v4 kernels (a multiple of 32, 32–256).</summary>
+    /// <summary>Threads per block of the tensor-core kernels, v4 and v6 (a multiple of 32, 32–256).</summary>
     public int TensorCoreBlockThreads
     {
         get;
@@ -72,13 +84,21 @@ public sealed unsafe class GpsaKernels
     } = DefaultTensorCoreBlockThreads;
 
     /// <summary>
-    /// Whether <see cref="Forward"/> and <see cref="Backward"/> run v4 at this shape: <see cref="TensorCores"/> on,
-    /// a device with mma.sync TF32 (sm_80 or later; the emulator has its portable twin), N ≤
-    /// <see cref="TensorCoreMaxSequence"/>, and the backward's shared memory within the device's opt-in limit.
+    /// Whether <see cref="Forward"/> and <see cref="Backward"/> run the tensor-core kernels at this shape:
+    /// <see cref="TensorCores"/> on, a device with mma.sync TF32 (sm_80 or later; the emulator has its portable twin),
+    /// v4 for N ≤ <see cref="TensorCoreMaxSequence"/>, v6 up to <see cref="LongTensorCoreMaxSequence"/> with heads at most
+    /// <see cref="LongTensorCoreMaxHeadDim"/> wide, and the backward's shared memory within the device's opt-in limit.
     /// </summary>
     public bool UsesTensorCores(int n, int headDim) =>
-        TensorCores && n <= TensorCoreMaxSequence && (_driver.Kind == "emulator" || _driver.Device.Major >= 8)
-        && TensorCoreBackwardSharedBytes(n, headDim) <= Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
+        TensorCores && (_driver.Kind == "emulator" || _driver.Device.Major >= 8)
+        && (n <= TensorCoreMaxSequence
+            ? TensorCoreBackwardSharedBytes(n, headDim) <= SharedLimit
+            : n <= LongTensorCoreMaxSequence && headDim <= LongTensorCoreMaxHeadDim && LongTensorCoreBackwardSharedBytes(n, headDim) <= SharedLimit);
+
+    private int SharedLimit => Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
+
+    /// <summary>The tensor-core version <see cref="UsesTensorCores"/> runs at this sequence length: "v4" (N ≤ 64) or "v6".</summary>
+    public static string TensorCoreVersion(int n) => n <= TensorCoreMaxSequence ? "v4" : "v6";
 
     /// <summary>The shape of v4's compile-time instance (DyTox CIFAR: 64 tokens, heads 32 wide); others take the generic one.</summary>
     public static bool IsTensorCoreSpecialized(int n, int headDim) => n == 64 && headDim == 32;
@@ -94,6 +114,17 @@ public sealed unsafe class GpsaKernels
         var np = RoundUp(n, 16);
         var region = Math.Max(3 * np * (RoundUp(headDim, 8) + 4), 2 * np * Stride8Mod32(headDim));
         return checked((region + 2 * np * Stride8Mod32(np)) * sizeof(float));
+    }
+
+    /// <summary>v6 forward: Q, K, V of the head with rows of round8(d) + 4 floats, round16(N) rows (as v4).</summary>
+    public static int LongTensorCoreForwardSharedBytes(int n, int headDim) => TensorCoreForwardSharedBytes(n, headDim);
+
+    /// <summary>v6 backward: max(dO, K, V at rows of round8(d) + 4; Q, dO at rows ≡ 8 mod 32); the attn and dS planes
+    /// stay in global memory.</summary>
+    public static int LongTensorCoreBackwardSharedBytes(int n, int headDim)
+    {
+        var np = RoundUp(n, 16);
+        return checked(Math.Max(3 * np * (RoundUp(headDim, 8) + 4), 2 * np * Stride8Mod32(headDim)) * sizeof(float));
     }
 
     // round8(cols) rounded up to ≡ 8 (mod 32): gpsa4_ld8 in gpsa_attention_v4.cu.
@@ -168,7 +199,10 @@ public sealed unsafe class GpsaKernels
         ShapeChecks.Pointer(attn, nameof(attn)); ShapeChecks.Pointer(output, nameof(output));
         var shared = CheckShape(batch, n, dim, heads, scale);
         void** args = stackalloc void*[] { &qk, &v, &posAttn, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
-        if (UsesTensorCores(n, dim / heads))
+        if (UsesTensorCores(n, dim / heads) && n > TensorCoreMaxSequence)
+            _driver.Launch(_longTensorCoreKernels[dim / heads == 32 ? "gpsa_forward_v6_d32_f32" : "gpsa_forward_v6_f32"],
+                           new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), LongTensorCoreForwardSharedBytes(n, dim / heads), args);
+        else if (UsesTensorCores(n, dim / heads))
             _driver.Launch(_tensorCoreKernels[IsTensorCoreSpecialized(n, dim / heads) ? "gpsa_forward_v4_n64_d32_f32" : "gpsa_forward_v4_f32"],
                            new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), TensorCoreForwardSharedBytes(n, dim / heads), args);
         else
@@ -193,7 +227,10 @@ public sealed unsafe class GpsaKernels
             throw new InvalidOperationException(
                 $"GPSA backward runs at most {MaxBackwardThreads} threads per block (its register cap); BlockThreads is {BlockThreads}.");
         void** args = stackalloc void*[] { &dOut, &qk, &v, &posAttn, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
-        if (UsesTensorCores(n, dim / heads))
+        if (UsesTensorCores(n, dim / heads) && n > TensorCoreMaxSequence)
+            _driver.Launch(_longTensorCoreKernels[dim / heads == 32 ? "gpsa_backward_v6_d32_f32" : "gpsa_backward_v6_f32"],
+                           new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), LongTensorCoreBackwardSharedBytes(n, dim / heads), args);
+        else if (UsesTensorCores(n, dim / heads))
             _driver.Launch(_tensorCoreKernels[IsTensorCoreSpecialized(n, dim / heads) ? "gpsa_backward_v4_n64_d32_f32" : "gpsa_backward_v4_f32"],
                            new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), TensorCoreBackwardSharedBytes(n, dim / heads), args);
         else if (n > LongSequenceThreshold)
