@@ -6,7 +6,7 @@
 #include "gpsa_common.cuh"
 #include "mma_tf32.cuh"
 
-// Key tiles of 8 held in registers per 16-row tile: N <= 64 (CIFAR's token count). Longer sequences run v3/v2.
+// Key tiles of 8 held in registers per 16-row tile: N <= 64 (CIFAR's token count). Longer sequences: v6 (chunks of these).
 #define GPSA4_KT 8
 
 __device__ __forceinline__ int gpsa4_round(int x, int m) {

@@ -5,7 +5,7 @@ using DyTox.Kernels.Tests.Attention;
 namespace DyTox.GpuTests;
 
 /// <summary>
-/// The fused attention kernels (GPSA v3 and the tensor-core v4, task attention v2) on the real GPU against the CPU backend (ragged shapes and a CIFAR-width
+/// The fused attention kernels (GPSA v3, the tensor-core v4 and v6, task attention v2) on the real GPU against the CPU backend (ragged shapes and a CIFAR-width
 /// slice of the batch), each run twice and required to give the same bits (no atomics in any reduction).
 /// </summary>
 internal static class AttentionChecks
@@ -19,6 +19,12 @@ internal static class AttentionChecks
     private static readonly GpsaShape[] TensorCoreShapes =
     [
         new(2, 63, 36, 3), new(2, 57, 30, 3), new(2, 49, 128, 4), new(4, 64, 384, 12),
+    ];
+
+    // v6 (tensor cores, 64 < N <= 256): ragged, odd head dim, head dim 64, and an ImageNet-width slice (its d = 32 instance).
+    private static readonly GpsaShape[] LongTensorCoreShapes =
+    [
+        new(2, 65, 36, 3), new(1, 131, 30, 3), new(1, 129, 128, 2), new(2, 196, 384, 12),
     ];
 
     private static readonly TaskShape[] TaskShapes =
@@ -35,6 +41,10 @@ internal static class AttentionChecks
         var gpsa4 = new GpsaV4();
         foreach (var shape in TensorCoreShapes)
             foreach (var result in Twice(() => GpsaCase.Run(driver, gpsa4, 128, shape), $"gpsa v4 tensor cores {shape}"))
+                yield return result;
+        var gpsa6 = new GpsaV6();
+        foreach (var shape in LongTensorCoreShapes)
+            foreach (var result in Twice(() => GpsaCase.Run(driver, gpsa6, 128, shape), $"gpsa v6 tensor cores {shape}"))
                 yield return result;
         var task = new TaskAttentionV2();
         foreach (var shape in TaskShapes)

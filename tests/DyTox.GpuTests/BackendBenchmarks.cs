@@ -48,8 +48,9 @@ internal static class BackendBenchmarks
         TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true, tf32: true);
         if (!quick)
         {
-            ImageNetTrainingStep(gpu, timer, report, 3, tf32: false);
-            ImageNetTrainingStep(gpu, timer, report, 3, tf32: true);
+            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: false, tf32: false);
+            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, tf32: false);
+            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, tf32: true);
         }
         var stats = gpu.Memory.Stats;
         report.Line($"  backend allocator: peak {stats.PeakInUse >> 20} MiB, cached {stats.Cached >> 20} MiB, driver allocations {stats.DriverAllocations}");
@@ -94,9 +95,11 @@ internal static class BackendBenchmarks
         // FLOPs of the two batched products per direction (QKᵀ and attn·V forward; four of them backward).
         double fwdFlops = 2.0 * 2 * b * h * n * n * (d / h), bothFlops = 3 * fwdFlops;
         string shape = $"B{b} N{n} D{d} H{h}";
-        // v3 (fused SIMT), v4 (fused tensor cores, where it applies) and the cuBLAS reference path.
+        // v3 (fused SIMT; v2's backward above 128 tokens), the tensor-core version (v4 up to 64 tokens, v6 up to 256)
+        // and the cuBLAS reference path.
         var variants = new List<(string Name, AttentionPath Path, bool TensorCores)> { ("Fused", AttentionPath.Fused, false) };
-        if (n <= GpsaKernels.TensorCoreMaxSequence) variants.Add(("Fused v4 tensor cores", AttentionPath.Fused, true));
+        string coresName = $"Fused {GpsaKernels.TensorCoreVersion(n)} tensor cores";
+        if (n <= GpsaKernels.LongTensorCoreMaxSequence) variants.Add((coresName, AttentionPath.Fused, true));
         variants.Add(("Reference", AttentionPath.Reference, false));
         var times = new Dictionary<string, double>();
         var savedCores = gpu.GpsaTensorCores;
@@ -116,7 +119,7 @@ internal static class BackendBenchmarks
         var best = times.Where(kv => kv.Key != "Reference").MinBy(kv => kv.Value);
         if (times.Count > 2)
         {
-            report.Bench("gpsa fwd+bwd speed-up (v3 / v4 tensor cores)", shape, 0, 0, 0, $"{times["Fused"] / times["Fused v4 tensor cores"]:F2}x");
+            report.Bench($"gpsa fwd+bwd speed-up (v3 / {GpsaKernels.TensorCoreVersion(n)} tensor cores)", shape, 0, 0, 0, $"{times["Fused"] / times[coresName]:F2}x");
             report.Bench("gpsa fastest fused version", shape, best.Value, 0, 0,
                          best.Key == "Fused" ? "v3: keep it" : $"{best.Key}: promote it (GpsaKernels.TensorCores default)");
         }
@@ -261,19 +264,28 @@ internal static class BackendBenchmarks
         report.Bench("adamw step (multi-tensor)", $"{groups.Count} tensors, {numel / 1e6:F2}M", us, bytes / us / 1e3, 0, Roofline(bytes / us / 1e3));
     }
 
-    /// <summary>A DyTox ImageNet training step of task 2 (B=128, 224×224, 196 tokens, 10+10 classes), GPSA on v3/v2 (N > 64).</summary>
-    private static void ImageNetTrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tf32)
+    /// <summary>A DyTox ImageNet training step of task 2 (B=128, 224×224, 196 tokens, 10+10 classes), GPSA on v3/v2
+    /// or, with <paramref name="tensorCores"/>, on v6.</summary>
+    private static void ImageNetTrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores, bool tf32)
     {
         var blas = gpu.Driver.Blas;
+        var saved = gpu.GpsaTensorCores;
+        gpu.GpsaTensorCores = tensorCores;
         blas.AllowTf32 = tf32;
         try
         {
             using var step = new DyToxStep(DyToxConfig.ImageNet, gpu, Batch, 10, 10);
             step.Run();
             var us = timer.Median(() => step.Run(), reps);
-            report.Bench($"DyTox ImageNet training step (task 2{(tf32 ? ", TF32 GEMMs" : "")})", $"B{Batch} 2 tasks", us, 0, 0, $"{Batch / (us / 1e6):F0} images/s");
+            string variant = string.Join(", ", new[] { tensorCores ? "GPSA v6 tensor cores" : null, tf32 ? "TF32 GEMMs" : null }.OfType<string>());
+            report.Bench($"DyTox ImageNet training step (task 2{(variant.Length > 0 ? ", " + variant : "")})", $"B{Batch} 2 tasks", us, 0, 0,
+                         $"{Batch / (us / 1e6):F0} images/s");
         }
-        finally { blas.AllowTf32 = false; }
+        finally
+        {
+            gpu.GpsaTensorCores = saved;
+            blas.AllowTf32 = false;
+        }
     }
 
     /// <summary>A whole DyTox CIFAR training step of task 2 (B=128, 10+10 classes): teacher + student forward, loss, backward, AdamW.

@@ -5,8 +5,8 @@ using DyTox.Kernels.Runtime.Launchers;
 namespace DyTox.Bench.Kernels;
 
 /// <summary>
-/// Every GPSA kernel (kernels/gpsa_attention.cu, and the tensor-core v4 of kernels/gpsa_attention_v4.cu where it
-/// applies: N ≤ 64, so CIFAR only; elsewhere its rows stay empty) at the DyTox CIFAR and ImageNet shapes, plus the unfused
+/// Every GPSA kernel (kernels/gpsa_attention.cu, and the tensor-core versions: v4 of kernels/gpsa_attention_v4.cu at
+/// CIFAR's N = 64, v6 of kernels/gpsa_attention_v6.cu at ImageNet's N = 196) at the DyTox CIFAR and ImageNet shapes, plus the unfused
 /// "cuBLAS path" forward for comparison: strided-batched Q·Kᵀ (scale in alpha) → softmax.cu → strided-batched
 /// attn·V into a head-major [B, H, N, d] buffer. It omits the gate mix (one more elementwise pass) and the
 /// un-permute to [B, N, D] (one more copy; strided-batched GEMM cannot write interleaved heads), so it is a lower
@@ -17,7 +17,7 @@ public class GpsaKernelBenchmarks : IKernelCounted
 {
     private DeviceArena _arena = null!;
     private GpsaKernels _gpsa = null!;
-    private GpsaKernels _gpsa4 = null!;
+    private GpsaKernels _gpsaTensorCores = null!;
     private SoftmaxKernels _softmax = null!;
     private ulong _rel, _w, _b, _pos, _gates, _qk, _v, _content, _attn, _out, _headMajor, _dOut, _dqk, _dv, _dPos, _dGates, _dW, _dB, _scratch;
 
@@ -35,7 +35,7 @@ public class GpsaKernelBenchmarks : IKernelCounted
         int b = s.Batch, n = s.Tokens, dim = s.Dim, h = s.Heads;
         _arena = new DeviceArena(Driver);
         _gpsa = new GpsaKernels(Driver) { TensorCores = false };
-        _gpsa4 = new GpsaKernels(Driver) { TensorCores = true };
+        _gpsaTensorCores = new GpsaKernels(Driver) { TensorCores = true };
         _softmax = new SoftmaxKernels(Driver);
         _rel = _arena.Uniform((long)n * n * 3, -3f, 3f);
         _w = _arena.Uniform(h * 3L);
@@ -81,19 +81,19 @@ public class GpsaKernelBenchmarks : IKernelCounted
                        Shape.Batch, Shape.Tokens, Shape.Dim, Shape.Heads, Shape.Scale, _scratch));
 
     [Benchmark]
-    public void TensorCoreV4Forward()
+    public void TensorCoreForward()
     {
-        if (!_gpsa4.UsesTensorCores(Shape.Tokens, Shape.HeadDim)) return; // no time recorded: the row shows NaN
-        Timed(nameof(TensorCoreV4Forward), () =>
-            _gpsa4.Forward(_qk, _v, _pos, _gates, _content, _attn, _out, Shape.Batch, Shape.Tokens, Shape.Dim, Shape.Heads, Shape.Scale));
+        if (!_gpsaTensorCores.UsesTensorCores(Shape.Tokens, Shape.HeadDim)) return; // no time recorded: the row shows NaN
+        Timed(nameof(TensorCoreForward), () =>
+            _gpsaTensorCores.Forward(_qk, _v, _pos, _gates, _content, _attn, _out, Shape.Batch, Shape.Tokens, Shape.Dim, Shape.Heads, Shape.Scale));
     }
 
     [Benchmark]
-    public void TensorCoreV4Backward()
+    public void TensorCoreBackward()
     {
-        if (!_gpsa4.UsesTensorCores(Shape.Tokens, Shape.HeadDim)) return;
-        Timed(nameof(TensorCoreV4Backward), () =>
-            _gpsa4.Backward(_dOut, _qk, _v, _pos, _gates, _content, _attn, _dqk, _dv, _dPos, _dGates,
+        if (!_gpsaTensorCores.UsesTensorCores(Shape.Tokens, Shape.HeadDim)) return;
+        Timed(nameof(TensorCoreBackward), () =>
+            _gpsaTensorCores.Backward(_dOut, _qk, _v, _pos, _gates, _content, _attn, _dqk, _dv, _dPos, _dGates,
                             Shape.Batch, Shape.Tokens, Shape.Dim, Shape.Heads, Shape.Scale, _scratch));
     }
 
@@ -121,7 +121,7 @@ public class GpsaKernelBenchmarks : IKernelCounted
     {
         nameof(Positional) => Shape.PositionalBytes(false),
         nameof(PositionalBackward) => Shape.PositionalBytes(true),
-        nameof(FusedBackward) or nameof(TensorCoreV4Backward) => Shape.GpsaBytes(true),
+        nameof(FusedBackward) or nameof(TensorCoreBackward) => Shape.GpsaBytes(true),
         // The unfused path also writes the scores and reads them back for the softmax.
         nameof(CublasPathForward) => Shape.GpsaBytes(false) + 2.0 * 4 * Shape.Batch * Shape.Heads * Shape.Tokens * Shape.Tokens,
         _ => Shape.GpsaBytes(false),
@@ -130,7 +130,7 @@ public class GpsaKernelBenchmarks : IKernelCounted
     public double Flops(string method) => method switch
     {
         nameof(Positional) or nameof(PositionalBackward) => 8.0 * Shape.Heads * Shape.Tokens * Shape.Tokens,
-        nameof(FusedBackward) or nameof(TensorCoreV4Backward) => Shape.GpsaFlops(true),
+        nameof(FusedBackward) or nameof(TensorCoreBackward) => Shape.GpsaFlops(true),
         _ => Shape.GpsaFlops(false),
     };
 

@@ -28,9 +28,9 @@ public sealed partial class CudaBackend
     private GpsaKernels Gpsa => _gpsa ??= new GpsaKernels(_driver);
 
     /// <summary>
-    /// The fused GPSA ops run the tensor-core kernels (v4, kernels/gpsa_attention_v4.cu) where they apply (N ≤ 64,
-    /// sm_80+); off by default until measured faster than v3 on a GPU (kernels/README.md). Initially on when the
-    /// environment has DYTOX_GPSA_TENSOR_CORES=1.
+    /// The fused GPSA ops run the tensor-core kernels where they apply (sm_80+): v4 (kernels/gpsa_attention_v4.cu) for
+    /// N ≤ 64, v6 (kernels/gpsa_attention_v6.cu) for 64 &lt; N ≤ 256 with heads at most 64 wide; off by default until
+    /// measured faster than v3 on a GPU (kernels/README.md). Initially on when the environment has DYTOX_GPSA_TENSOR_CORES=1.
     /// </summary>
     public bool GpsaTensorCores
     {
