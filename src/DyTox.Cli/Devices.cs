@@ -1,4 +1,5 @@
 using DyTox.Kernels.Backend;
+using DyTox.Kernels.Runtime;
 using DyTox.Kernels.Cuda;
 using DyTox.Tensor;
 using DyTox.Tensor.Cpu;
@@ -23,25 +24,29 @@ internal sealed class OpenDevice(IBackend backend, IDisposable? driver) : IDispo
 /// <summary>Opens the backend named by <c>--device</c>.</summary>
 internal static class Devices
 {
-    /// <param name="tf32">GEMMs on TF32 tensor cores (cuBLAS FAST_TF32, like PyTorch's allow_tf32); CUDA only.</param>
-    public static OpenDevice Open(string device, DType dtype, bool tf32 = false)
+    /// <param name="gemm">GEMMs on TF32 or bfloat16 tensor cores (cuBLAS FAST_TF32 / FAST_16BF; --tf32, --bf16-gemm); CUDA only.</param>
+    public static OpenDevice Open(string device, DType dtype, GemmMath gemm = GemmMath.Float32)
     {
         switch (device.ToLowerInvariant())
         {
             case "cpu":
-                if (tf32) throw new ArgumentException("--tf32 applies to --device cuda (TF32 is a tensor-core format; the CPU computes in --dtype).");
+                if (gemm != GemmMath.Float32)
+                    throw new ArgumentException($"{Flag(gemm)} applies to --device cuda ({gemm} is a tensor-core format; the CPU computes in --dtype).");
                 return new OpenDevice(new CpuBackend(), null);
             case "cuda":
                 if (dtype != DType.Float32) throw new DeviceUnavailableException("--device cuda runs float32 only; use --dtype float32 (or --device cpu for float64).");
                 if (!CudaDriver.TryCreate(out var driver, out var reason)) throw new DeviceUnavailableException(reason);
-                if (tf32)
+                if (gemm != GemmMath.Float32)
                 {
-                    try { driver.Blas.AllowTf32 = true; }
-                    catch (InvalidOperationException e) { driver.Dispose(); throw new DeviceUnavailableException($"--tf32: {e.Message}"); }
+                    try { driver.Blas.Math = gemm; }
+                    catch (InvalidOperationException e) { driver.Dispose(); throw new DeviceUnavailableException($"{Flag(gemm)}: {e.Message}"); }
                 }
                 return new OpenDevice(new CudaBackend(driver), driver);
             default:
                 throw new ArgumentException($"--device \"{device}\" is unknown; expected cpu or cuda.");
         }
     }
+
+    /// <summary>The train flag that selects <paramref name="gemm"/>.</summary>
+    public static string Flag(GemmMath gemm) => gemm == GemmMath.Tf32 ? "--tf32" : "--bf16-gemm";
 }

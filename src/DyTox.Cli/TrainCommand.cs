@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DyTox.Kernels.Runtime;
 using System.Globalization;
 using DyTox.Data;
 using DyTox.Data.Augmentation;
@@ -38,11 +39,12 @@ internal static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "Override any option: --set key=value (YAML value syntax).", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
         var tf32 = new Option<bool>("--tf32") { Description = "CUDA: run the GEMMs on TF32 tensor cores (cuBLAS FAST_TF32: inputs rounded to 10 mantissa bits, float32 accumulation; PyTorch's allow_tf32). Off by default: float32 throughout." };
+        var bf16 = new Option<bool>("--bf16-gemm") { Description = "CUDA: run the GEMMs on bfloat16 tensor cores (cuBLAS FAST_16BF: inputs rounded to bfloat16, float32 accumulation and outputs; the GEMM half of a bf16 autocast). Off by default: float32 throughout." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (default <data_path>/.dytox-cache, or ~/.cache/dytox/imagenet if data_path is read-only)." };
         var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: shorter side S of the cached images, Resize(S) keeping the aspect ratio (default 256, the original's test resize; needs S >= input_size).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("train", "Train DyTox class-incrementally and report Avg and Last accuracy.");
-        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, tf32, cacheDir, cacheSize })
+        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, tf32, bf16, cacheDir, cacheSize })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -69,7 +71,9 @@ internal static class TrainCommand
                 var imageNet = ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize));
                 // The original's device key (its default is cuda) is honoured when a file sets it; the flag wins; else the CPU.
                 string deviceName = parse.GetValue(device) ?? (o.SourceOf("device") == "default" ? "cpu" : o.Device);
-                return Run(o, parse.GetValue(method)!, deviceName, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), parse.GetValue(tf32), imageNet);
+                if (parse.GetValue(tf32) && parse.GetValue(bf16)) throw new ArgumentException("--tf32 and --bf16-gemm exclude each other: choose one GEMM format.");
+                var gemm = parse.GetValue(tf32) ? GemmMath.Tf32 : parse.GetValue(bf16) ? GemmMath.Bf16 : GemmMath.Float32;
+                return Run(o, parse.GetValue(method)!, deviceName, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), gemm, imageNet);
             }
             catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
                                           or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)
@@ -114,7 +118,7 @@ internal static class TrainCommand
         };
     }
 
-    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, bool tf32, ImageNetCacheOptions imageNet)
+    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, GemmMath gemm, ImageNetCacheOptions imageNet)
     {
         var method = methodName.ToLowerInvariant() switch
         {
@@ -129,7 +133,7 @@ internal static class TrainCommand
             "float64" or "f64" => DType.Float64,
             _ => throw new ArgumentException($"--dtype \"{dtypeName}\" is unknown; expected float32 or float64."),
         };
-        using var device = Devices.Open(deviceName, dtype, tf32);
+        using var device = Devices.Open(deviceName, dtype, gemm);
         var backend = device.Backend;
 
         string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
@@ -147,7 +151,7 @@ internal static class TrainCommand
         foreach (int index in orders)
         {
             string output = Path.Combine(category, orders.Length > 1 ? $"{runName}-order{index}" : runName);
-            TrainOne(o, method, backend, dtype, train, test, index, output, quiet, tf32);
+            TrainOne(o, method, backend, dtype, train, test, index, output, quiet, gemm);
             outputs.Add(output);
         }
         if (outputs.Count > 1)
@@ -164,7 +168,7 @@ internal static class TrainCommand
 
     /// <summary>Trains one run (one class order) into <paramref name="output"/>, resuming from its checkpoint, and writes its result files.</summary>
     private static void TrainOne(DyToxOptions o, ContinualMethod method, IBackend backend, DType dtype, ImageDataset train, ImageDataset test,
-                                 int orderIndex, string output, bool quiet, bool tf32)
+                                 int orderIndex, string output, bool quiet, GemmMath gemm)
     {
         var scenario = DatasetCatalog.Scenario(o, train, test, orderIndex);
         if (method == ContinualMethod.Joint)
@@ -190,10 +194,11 @@ internal static class TrainCommand
         // A console bound to the current Console.Out (Spectre's static one caches the first writer it sees).
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         console.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
-        console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}{(tf32 ? " (GEMMs in TF32)" : "")}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
+        console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}{gemm switch { GemmMath.Tf32 => " (GEMMs in TF32)", GemmMath.Bf16 => " (GEMMs on bfloat16 tensor cores)", _ => "" }}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
                                              $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {(method == ContinualMethod.DyTox ? settings.MemorySize : 0)}, output {output}"));
         if (!o.NoAmp && o.SourceOf("no_amp") != "default")
-            console.MarkupLine(Markup.Escape($"  note: no_amp: false ({o.SourceOf("no_amp")}) asks for mixed precision; this implementation computes in {dtype} throughout."));
+            console.MarkupLine(Markup.Escape($"  note: no_amp: false ({o.SourceOf("no_amp")}) asks for mixed precision; this implementation computes in {dtype}" +
+                                             (gemm == GemmMath.Bf16 ? ", with the GEMMs on bfloat16 tensor cores (--bf16-gemm)." : " throughout (on CUDA, --bf16-gemm runs the GEMMs in bfloat16).")));
         if (settings.WorldSize > 1)
             console.MarkupLine(Markup.Escape($"  world_size {settings.WorldSize}: global batch {settings.WorldSize} × {settings.BatchSize} (tasks ≥ 1: × {settings.IncrementalBatchSize}), " +
                                              $"the replicas run in turn on this device; lr {settings.ScaledLearningRate(0):G4}"));

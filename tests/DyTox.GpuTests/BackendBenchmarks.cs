@@ -1,3 +1,4 @@
+using DyTox.Kernels.Runtime;
 using DyTox.Kernels.Backend;
 using DyTox.Kernels.Checks;
 using DyTox.Kernels.Cuda;
@@ -45,12 +46,14 @@ internal static class BackendBenchmarks
         AdamWMany(gpu, timer, report);
         TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: false);
         TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true);
-        TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true, tf32: true);
+        TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true, gemm: GemmMath.Tf32);
+        TrainingStep(gpu, timer, report, quick ? 3 : 6, tensorCores: true, gemm: GemmMath.Bf16);
         if (!quick)
         {
-            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: false, tf32: false);
-            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, tf32: false);
-            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, tf32: true);
+            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: false, GemmMath.Float32);
+            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, GemmMath.Float32);
+            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, GemmMath.Tf32);
+            ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, GemmMath.Bf16);
         }
         var stats = gpu.Memory.Stats;
         report.Line($"  backend allocator: peak {stats.PeakInUse >> 20} MiB, cached {stats.Cached >> 20} MiB, driver allocations {stats.DriverAllocations}");
@@ -266,49 +269,56 @@ internal static class BackendBenchmarks
 
     /// <summary>A DyTox ImageNet training step of task 2 (B=128, 224×224, 196 tokens, 10+10 classes), GPSA on v3/v2
     /// or, with <paramref name="tensorCores"/>, on v6.</summary>
-    private static void ImageNetTrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores, bool tf32)
+    private static void ImageNetTrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores, GemmMath gemm)
     {
         var blas = gpu.Driver.Blas;
         var saved = gpu.GpsaTensorCores;
         gpu.GpsaTensorCores = tensorCores;
-        blas.AllowTf32 = tf32;
+        blas.Math = gemm;
         try
         {
             using var step = new DyToxStep(DyToxConfig.ImageNet, gpu, Batch, 10, 10);
             step.Run();
             var us = timer.Median(() => step.Run(), reps);
-            string variant = string.Join(", ", new[] { tensorCores ? "GPSA v6 tensor cores" : null, tf32 ? "TF32 GEMMs" : null }.OfType<string>());
+            string variant = string.Join(", ", new[] { tensorCores ? "GPSA v6 tensor cores" : null, GemmLabel(gemm) }.OfType<string>());
             report.Bench($"DyTox ImageNet training step (task 2{(variant.Length > 0 ? ", " + variant : "")})", $"B{Batch} 2 tasks", us, 0, 0,
                          $"{Batch / (us / 1e6):F0} images/s");
         }
         finally
         {
             gpu.GpsaTensorCores = saved;
-            blas.AllowTf32 = false;
+            blas.Math = GemmMath.Float32;
         }
     }
 
     /// <summary>A whole DyTox CIFAR training step of task 2 (B=128, 10+10 classes): teacher + student forward, loss, backward, AdamW.
-    /// <paramref name="tensorCores"/>: GPSA on v4 instead of v3; <paramref name="tf32"/>: cuBLAS GEMMs in TF32 (the CLI's --tf32).</summary>
-    private static void TrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores, bool tf32 = false)
+    /// <paramref name="tensorCores"/>: GPSA on v4 instead of v3; <paramref name="gemm"/>: cuBLAS GEMMs in TF32 or bf16 (the CLI's --tf32, --bf16-gemm).</summary>
+    private static void TrainingStep(CudaBackend gpu, GpuTimer timer, Report report, int reps, bool tensorCores, GemmMath gemm = GemmMath.Float32)
     {
         var saved = gpu.GpsaTensorCores;
         var blas = gpu.Driver.Blas;
         gpu.GpsaTensorCores = tensorCores;
-        blas.AllowTf32 = tf32;
+        blas.Math = gemm;
         try
         {
             using var step = new DyToxStep(DyToxConfig.Cifar, gpu, Batch, 10, 10);
             step.Run(); // an extra warm-up (kernel compiles, allocator growth) before the timer's own
             var us = timer.Median(() => step.Run(), reps);
-            string variant = string.Join(", ", new[] { tensorCores ? "GPSA v4 tensor cores" : null, tf32 ? "TF32 GEMMs" : null }.OfType<string>());
+            string variant = string.Join(", ", new[] { tensorCores ? "GPSA v4 tensor cores" : null, GemmLabel(gemm) }.OfType<string>());
             report.Bench($"DyTox CIFAR training step (task 2{(variant.Length > 0 ? ", " + variant : "")})", $"B{Batch} 2 tasks", us, 0, 0,
                          $"{Batch / (us / 1e6):F0} images/s");
         }
         finally
         {
             gpu.GpsaTensorCores = saved;
-            blas.AllowTf32 = false;
+            blas.Math = GemmMath.Float32;
         }
     }
+
+    private static string? GemmLabel(GemmMath gemm) => gemm switch
+    {
+        GemmMath.Tf32 => "TF32 GEMMs",
+        GemmMath.Bf16 => "bf16 GEMMs",
+        _ => null,
+    };
 }

@@ -74,15 +74,19 @@ internal static class Benchmarks
         us = Time(() => ln.BackwardParams(w.Pointer, b.Pointer, pw.Pointer, pb.Pointer, xs, xs, mean.Pointer, rstd.Pointer, rows, C, false));
         report.Bench("layernorm_backward_params (2 pass)", $"{rows}x{C}", us, 2 * act * 4 / us / 1e3, 0);
 
-        // Linear forward y[M,O] = x[M,I]·Wᵀ (engine guide §4.1 recipe), plain fp32 and TF32.
+        // Linear forward y[M,O] = x[M,I]·Wᵀ (engine guide §4.1 recipe), plain fp32, TF32 and bf16.
         const int M = rows, I = C, O = hidden;
         var flops = 2.0 * M * I * O;
         us = Time(() => driver.Blas.Sgemm(false, true, M, O, I, 1f, x.Pointer, I, 0, xs, I, 0, 0f, y.Pointer, O, 0));
         report.Bench("sgemm linear fwd (fp32)", $"{M}x{O}x{I}", us, 0, flops / us / 1e6);
-        driver.Blas.AllowTf32 = true;
+        driver.Blas.Math = GemmMath.Tf32;
         us = Time(() => driver.Blas.Sgemm(false, true, M, O, I, 1f, x.Pointer, I, 0, xs, I, 0, 0f, y.Pointer, O, 0));
-        driver.Blas.AllowTf32 = false;
+        driver.Blas.Math = GemmMath.Float32;
         report.Bench("sgemm linear fwd (TF32)", $"{M}x{O}x{I}", us, 0, flops / us / 1e6);
+        driver.Blas.Math = GemmMath.Bf16;
+        us = Time(() => driver.Blas.Sgemm(false, true, M, O, I, 1f, x.Pointer, I, 0, xs, I, 0, 0f, y.Pointer, O, 0));
+        driver.Blas.Math = GemmMath.Float32;
+        report.Bench("sgemm linear fwd (bf16 tensor cores, FAST_16BF)", $"{M}x{O}x{I}", us, 0, flops / us / 1e6);
         // Attention scores S = Q·Kᵀ per (batch, head), strided batched.
         const int heads = 128 * 12, n = 65, dh = 32;
         us = Time(() => driver.Blas.Sgemm(false, true, n, n, dh, 1f, x.Pointer, dh, (long)n * dh, xs, dh, (long)n * dh, 0f, y.Pointer, n, (long)n * n, heads));

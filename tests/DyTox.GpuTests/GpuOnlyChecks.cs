@@ -4,13 +4,14 @@ using DyTox.Kernels.Runtime;
 
 namespace DyTox.GpuTests;
 
-/// <summary>Checks that only make sense on the real device: large copies through staging, TF32 opt-in, launch limits.</summary>
+/// <summary>Checks that only make sense on the real device: large copies through staging, TF32 and bf16 opt-ins, launch limits.</summary>
 internal static class GpuOnlyChecks
 {
     public static IEnumerable<CheckResult> Run(CudaDriver driver)
     {
         yield return Guard("staged copy round trip (40 MiB, 3 staging chunks)", () => StagedRoundTrip(driver));
-        yield return Guard("sgemm TF32 opt-in within TF32 tolerance", () => Tf32(driver));
+        yield return Guard("sgemm TF32 opt-in within TF32 tolerance", () => ReducedPrecision(driver, GemmMath.Tf32));
+        yield return Guard("sgemm bf16 opt-in within bf16 tolerance", () => ReducedPrecision(driver, GemmMath.Bf16));
         yield return Guard("launch with an oversized block is rejected", () => OversizedBlock(driver));
     }
 
@@ -35,7 +36,7 @@ internal static class GpuOnlyChecks
         return Compare.Bitwise("round trip", back, data);
     }
 
-    private static CheckResult Tf32(CudaDriver driver)
+    private static CheckResult ReducedPrecision(CudaDriver driver, GemmMath math)
     {
         using var ctx = new CheckContext(driver);
         const int m = 64, n = 48, k = 256;
@@ -44,9 +45,9 @@ internal static class GpuOnlyChecks
         using var ab = ctx.Upload(a);
         using var bb = ctx.Upload(b);
         using var cb = ctx.Zeros(m * n);
-        driver.Blas.AllowTf32 = true;
+        driver.Blas.Math = math;
         try { driver.Blas.Sgemm(false, false, m, n, k, 1f, ab.Pointer, k, 0, bb.Pointer, n, 0, 0f, cb.Pointer, n, 0); }
-        finally { driver.Blas.AllowTf32 = false; }
+        finally { driver.Blas.Math = GemmMath.Float32; }
         var expected = new double[m * n];
         double maxAbs = 0;
         for (var i = 0; i < m; i++)
@@ -57,8 +58,9 @@ internal static class GpuOnlyChecks
                 expected[i * n + j] = s;
                 maxAbs = Math.Max(maxAbs, abs);
             }
-        // TF32 keeps 10 mantissa bits: each product is off by up to ~2·2^-11 relative.
-        return Compare.Close("tf32", ctx.Download(cb, m * n), expected, atol: 2 * Math.Pow(2, -11) * maxAbs, rtol: 0);
+        // TF32 keeps 10 mantissa bits, bfloat16 7: each product is off by up to ~2·2^-11 (2·2^-8) relative.
+        double unit = math == GemmMath.Tf32 ? Math.Pow(2, -11) : Math.Pow(2, -8);
+        return Compare.Close(math.ToString(), ctx.Download(cb, m * n), expected, atol: 2 * unit * maxAbs, rtol: 0);
     }
 
     private static unsafe CheckResult OversizedBlock(CudaDriver driver)

@@ -41,7 +41,7 @@ public static class OptionConformance
         ["lr_noise_std"] = "lr_noise must be unset",
         ["color_jitter"] = "timm applies it only without RandAugment; aa: \"\" with color_jitter > 0 is refused",
         ["options"] = "the train command's --options lists the option files",
-        ["no_amp"] = "mixed precision is not implemented: every run computes in --dtype (the CLI notes it when a file asks for AMP)",
+        ["no_amp"] = "autocast is not implemented: every run computes in --dtype; on CUDA the train flag --bf16-gemm runs the GEMMs in bfloat16 (the CLI notes it when a file asks for AMP)",
     };
 
     /// <summary>Throws an <see cref="OptionsException"/> for the first explicitly set key whose value is not implemented.</summary>

@@ -8,7 +8,7 @@ namespace DyTox.Kernels.Cuda;
 /// context. cuBLAS is column-major, and a row-major X[r×c] is the column-major Xᵀ[c×r] with leading
 /// dimension c, so row-major C = op(A)·op(B) is computed as column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: B is
 /// passed first, m and n swap, and the row lengths are the leading dimensions (engine guide §4.1).
-/// CUBLAS_COMPUTE_32F by default; TF32 tensor cores only when <see cref="AllowTf32"/> is set. An explicit
+/// CUBLAS_COMPUTE_32F by default; TF32 or bfloat16 tensor cores only when <see cref="Math"/> asks for them. An explicit
 /// workspace (cublasSetWorkspace) keeps cuBLAS from allocating behind our back.
 /// </summary>
 public sealed unsafe class CublasBlas : IDeviceBlas, IDisposable
@@ -21,7 +21,7 @@ public sealed unsafe class CublasBlas : IDeviceBlas, IDisposable
     private ulong _workspace;
 
     public string Version { get; }
-    public bool AllowTf32 { get; set; }
+    public GemmMath Math { get; set; }
 
     internal CublasBlas(CudaDriver driver)
     {
@@ -55,7 +55,12 @@ public sealed unsafe class CublasBlas : IDeviceBlas, IDisposable
         ObjectDisposedException.ThrowIf(_handle == 0, this);
         GemmArguments.Validate(transA, transB, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batchCount);
         _driver.MakeCurrent();
-        var computeType = AllowTf32 ? Cublas.ComputeType32FFastTf32 : Cublas.ComputeType32F;
+        var computeType = Math switch
+        {
+            GemmMath.Tf32 => Cublas.ComputeType32FFastTf32,
+            GemmMath.Bf16 => Cublas.ComputeType32FFast16Bf,
+            _ => Cublas.ComputeType32F,
+        };
         // Column-major view: C'[n×m] = op(B)'[n×k] · op(A)'[k×m].
         var status = Cublas.GemmStridedBatchedEx(_handle,
             transB ? Cublas.OpT : Cublas.OpN, transA ? Cublas.OpT : Cublas.OpN,

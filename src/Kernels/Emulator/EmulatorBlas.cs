@@ -12,11 +12,12 @@ namespace DyTox.Kernels.Emulator;
 internal sealed unsafe class EmulatorBlas(EmulatorDriver driver) : IDeviceBlas
 {
     /// <summary>
-    /// cuBLAS's CUBLAS_COMPUTE_32F_FAST_TF32 on the CPU: A and B are rounded to TF32 (10 mantissa bits, to nearest
-    /// even) before the fp32 product, so runs with TF32 on the emulator show its numerics (cuBLAS's accumulation
-    /// order is not specified; the rounding of the inputs is what moves results).
+    /// cuBLAS's CUBLAS_COMPUTE_32F_FAST_TF32 / _FAST_16BF on the CPU: A and B are rounded to TF32 (10 mantissa bits) or
+    /// bfloat16 (7), to nearest even, before the fp32 product, so runs with tensor-core math on the emulator show its
+    /// numerics (cuBLAS's accumulation order is not specified, and with FAST_16BF it may choose TF32 kernels; the
+    /// rounding of the inputs is what moves results, and the emulator takes the coarser one).
     /// </summary>
-    public bool AllowTf32 { get; set; }
+    public GemmMath Math { get; set; }
 
     public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
                       ulong a, int lda, long strideA,
@@ -29,9 +30,9 @@ internal sealed unsafe class EmulatorBlas(EmulatorDriver driver) : IDeviceBlas
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchCount);
         // Row-major storage: A is m×k (k×m when transposed), B is k×n (n×k), C is m×n.
         int aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
-        if (lda < Math.Max(1, aCols)) throw new ArgumentOutOfRangeException(nameof(lda), lda, $"lda must be at least {aCols} (columns of A as stored, transA={transA}).");
-        if (ldb < Math.Max(1, bCols)) throw new ArgumentOutOfRangeException(nameof(ldb), ldb, $"ldb must be at least {bCols} (columns of B as stored, transB={transB}).");
-        if (ldc < Math.Max(1, n)) throw new ArgumentOutOfRangeException(nameof(ldc), ldc, $"ldc must be at least n = {n}.");
+        if (lda < System.Math.Max(1, aCols)) throw new ArgumentOutOfRangeException(nameof(lda), lda, $"lda must be at least {aCols} (columns of A as stored, transA={transA}).");
+        if (ldb < System.Math.Max(1, bCols)) throw new ArgumentOutOfRangeException(nameof(ldb), ldb, $"ldb must be at least {bCols} (columns of B as stored, transB={transB}).");
+        if (ldc < System.Math.Max(1, n)) throw new ArgumentOutOfRangeException(nameof(ldc), ldc, $"ldc must be at least n = {n}.");
         if (batchCount > 1 && (strideA < 0 || strideB < 0 || strideC < 0))
             throw new ArgumentOutOfRangeException(nameof(batchCount), "Batch strides must be non-negative.");
         if (m == 0 || n == 0) return;
@@ -46,13 +47,14 @@ internal sealed unsafe class EmulatorBlas(EmulatorDriver driver) : IDeviceBlas
         driver.CheckRange(c, Extent(m, n, ldc, strideC, batchCount), "Sgemm operand C");
         driver.Synchronize();
 
-        float[]? tf32A = null, tf32B = null;
-        if (AllowTf32 && k > 0 && alpha != 0)
+        float[]? roundedA = null, roundedB = null;
+        if (Math != GemmMath.Float32 && k > 0 && alpha != 0)
         {
-            tf32A = RoundedToTf32((float*)a, Extent(aRows, aCols, lda, strideA, batchCount) / 4);
-            tf32B = RoundedToTf32((float*)b, Extent(bRows, bCols, ldb, strideB, batchCount) / 4);
+            int dropped = Math == GemmMath.Tf32 ? 13 : 16; // mantissa bits cleared: TF32 keeps 10, bfloat16 7
+            roundedA = Rounded((float*)a, Extent(aRows, aCols, lda, strideA, batchCount) / 4, dropped);
+            roundedB = Rounded((float*)b, Extent(bRows, bCols, ldb, strideB, batchCount) / 4, dropped);
         }
-        fixed (float* ra = tf32A, rb = tf32B)
+        fixed (float* ra = roundedA, rb = roundedB)
         {
             if (ra != null) { a = (ulong)ra; b = (ulong)rb; }
             for (int batch = 0; batch < batchCount; ++batch)
@@ -65,19 +67,21 @@ internal sealed unsafe class EmulatorBlas(EmulatorDriver driver) : IDeviceBlas
         }
     }
 
-    /// <summary>A copy of <paramref name="count"/> floats rounded to TF32 (nearest, ties to even); ±∞ and NaN kept.</summary>
-    private static float[] RoundedToTf32(float* source, long count)
+    /// <summary>A copy of <paramref name="count"/> floats with the low <paramref name="dropped"/> mantissa bits rounded
+    /// away (nearest, ties to even: 13 for TF32, 16 for bfloat16); ±∞ and NaN kept, overflow rounds to ±∞.</summary>
+    private static float[] Rounded(float* source, long count, int dropped)
     {
         var copy = new float[count];
-        for (long i = 0; i < count; i++) copy[i] = RoundToTf32(source[i]);
+        for (long i = 0; i < count; i++) copy[i] = RoundMantissa(source[i], dropped);
         return copy;
     }
 
-    private static float RoundToTf32(float x)
+    private static float RoundMantissa(float x, int dropped)
     {
         uint bits = BitConverter.SingleToUInt32Bits(x);
         if ((bits & 0x7F800000u) == 0x7F800000u) return x;
-        bits = (bits + 0xFFFu + ((bits >> 13) & 1u)) & ~0x1FFFu;
+        uint half = (1u << (dropped - 1)) - 1u, mask = (1u << dropped) - 1u;
+        bits = (bits + half + ((bits >> dropped) & 1u)) & ~mask;
         return BitConverter.UInt32BitsToSingle(bits);
     }
 

@@ -15,6 +15,7 @@ public static unsafe partial class Cublas
     public const int ComputeType32F = 68;
     public const int ComputeType32FPedantic = 69;
     public const int ComputeType32FFastTf32 = 77;
+    public const int ComputeType32FFast16Bf = 75;
     public const int GemmDefault = -1;
     public const int DefaultMath = 0;
     public const int Tf32TensorOpMath = 3;

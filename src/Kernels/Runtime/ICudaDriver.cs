@@ -77,6 +77,23 @@ public interface IDeviceBlas
                ulong b, int ldb, long strideB,
                float beta, ulong c, int ldc, long strideC, int batchCount = 1);
 
-    /// <summary>True once TF32 tensor-core math was opted into (never by default).</summary>
-    bool AllowTf32 { get; set; }
+    /// <summary>How the GEMMs compute: float32 (the default) or, opted into, on TF32 or bfloat16 tensor cores.</summary>
+    GemmMath Math { get; set; }
+}
+
+/// <summary>
+/// The arithmetic of <see cref="IDeviceBlas"/>'s float32 GEMMs. Inputs, outputs and accumulation stay float32; the
+/// tensor-core modes let cuBLAS round the inputs first (its CUBLAS_COMPUTE_32F_FAST_* compute types).
+/// </summary>
+public enum GemmMath
+{
+    /// <summary>CUBLAS_COMPUTE_32F: float32 FMAs (the default; runs are float32 throughout).</summary>
+    Float32,
+
+    /// <summary>CUBLAS_COMPUTE_32F_FAST_TF32: inputs rounded to TF32 (10 mantissa bits), PyTorch's allow_tf32.</summary>
+    Tf32,
+
+    /// <summary>CUBLAS_COMPUTE_32F_FAST_16BF: inputs rounded to bfloat16 (7 mantissa bits; cuBLAS may pick TF32 kernels
+    /// instead), the GEMM half of a bf16 autocast.</summary>
+    Bf16,
 }

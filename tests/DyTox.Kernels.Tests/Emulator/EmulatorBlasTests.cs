@@ -1,3 +1,4 @@
+using DyTox.Kernels.Runtime;
 namespace DyTox.Kernels.Tests.Emulator;
 
 /// <summary>IDeviceBlas.Sgemm on the emulator matches a naive float64 reference.</summary>
@@ -72,9 +73,9 @@ public class EmulatorBlasTests
             using var da = new DeviceArray<float>(d, x);
             using var db = new DeviceArray<float>(d, y);
             using var dc = new DeviceArray<float>(d, m * n);
-            d.Blas.AllowTf32 = tf32;
+            d.Blas.Math = tf32 ? GemmMath.Tf32 : GemmMath.Float32;
             try { d.Blas.Sgemm(false, true, m, n, k, 1f, da.Ptr, k, 0, db.Ptr, k, 0, 0f, dc.Ptr, n, 0); }
-            finally { d.Blas.AllowTf32 = false; }
+            finally { d.Blas.Math = GemmMath.Float32; }
             return dc.Download();
         }
         float[] tf32 = Product(a, b, tf32: true), exact = Product(a, b, tf32: false), ofRounded = Product(ar, br, tf32: false);
@@ -88,16 +89,52 @@ public class EmulatorBlasTests
         Assert.That(EmulatorBlasRounding(1f + MathF.Pow(2, -11)), Is.EqualTo(1f), "a tie goes to the even neighbour");
     }
 
-    /// <summary>x·1 through a 1×1×1 TF32 GEMM: the rounding of one input.</summary>
-    private static float EmulatorBlasRounding(float x)
+    /// <summary>bfloat16 (cuBLAS FAST_16BF, the CLI's --bf16-gemm): inputs rounded to 7 mantissa bits, then the fp32 product.</summary>
+    [Test]
+    public void Bf16RoundsTheInputsToSevenMantissaBits()
+    {
+        var d = EmulatorFixture.Driver;
+        const int m = 17, n = 13, k = 45;
+        var rng = new Random(23);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        // Round to nearest even on the 16 dropped bits, written out independently of the emulator's helper.
+        static float Bf16(float x)
+        {
+            double scale = Math.Pow(2, Math.ILogB(x) - 7);
+            return (float)(Math.Round(x / scale, MidpointRounding.ToEven) * scale);
+        }
+        float[] ar = a.Select(Bf16).ToArray(), br = b.Select(Bf16).ToArray();
+        float[] Product(float[] x, float[] y, GemmMath math)
+        {
+            using var da = new DeviceArray<float>(d, x);
+            using var db = new DeviceArray<float>(d, y);
+            using var dc = new DeviceArray<float>(d, m * n);
+            d.Blas.Math = math;
+            try { d.Blas.Sgemm(false, false, m, n, k, 1f, da.Ptr, k, 0, db.Ptr, n, 0, 0f, dc.Ptr, n, 0); }
+            finally { d.Blas.Math = GemmMath.Float32; }
+            return dc.Download();
+        }
+        float[] bf16 = Product(a, b, GemmMath.Bf16), tf32 = Product(a, b, GemmMath.Tf32), exact = Product(a, b, GemmMath.Float32);
+        Assert.That(bf16, Is.EqualTo(Product(ar, br, GemmMath.Float32)), "bf16 = the fp32 product of the rounded inputs");
+        double Worst(float[] x) => x.Zip(exact).Max(p => Math.Abs(p.First - p.Second));
+        Assert.That(Worst(bf16), Is.LessThan(k * 4 * Math.Pow(2, -7)).And.GreaterThan(Worst(tf32)), "coarser than TF32, within 2^-8 relative per input");
+        Assert.That(EmulatorBlasRounding(1f + 3f * MathF.Pow(2, -9), GemmMath.Bf16), Is.EqualTo(1f + MathF.Pow(2, -7)), "above the midpoint rounds up");
+        Assert.That(EmulatorBlasRounding(1f + MathF.Pow(2, -8), GemmMath.Bf16), Is.EqualTo(1f), "a tie goes to the even neighbour");
+        Assert.That(EmulatorBlasRounding(float.MaxValue, GemmMath.Bf16), Is.EqualTo(float.PositiveInfinity), "beyond bfloat16's largest value: ∞");
+        Assert.That(EmulatorBlasRounding(float.NegativeInfinity, GemmMath.Bf16), Is.EqualTo(float.NegativeInfinity));
+    }
+
+    /// <summary>x·1 through a 1×1×1 TF32 (or <paramref name="math"/>) GEMM: the rounding of one input.</summary>
+    private static float EmulatorBlasRounding(float x, GemmMath math = GemmMath.Tf32)
     {
         var d = EmulatorFixture.Driver;
         using var da = new DeviceArray<float>(d, [x]);
         using var db = new DeviceArray<float>(d, [1f]);
         using var dc = new DeviceArray<float>(d, 1);
-        d.Blas.AllowTf32 = true;
+        d.Blas.Math = math;
         try { d.Blas.Sgemm(false, false, 1, 1, 1, 1f, da.Ptr, 1, 0, db.Ptr, 1, 0, 0f, dc.Ptr, 1, 0); }
-        finally { d.Blas.AllowTf32 = false; }
+        finally { d.Blas.Math = GemmMath.Float32; }
         return dc.Download()[0];
     }
 

@@ -183,6 +183,19 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void Bf16GemmsOnTheCpuOrWithTf32AreClearErrors()
+    {
+        var options = Write("tiny.yaml", TinySynthetic);
+        var (code, _, error) = Run("--options", options, "--bf16-gemm", "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--bf16-gemm applies to --device cuda"));
+        (code, _, error) = Run("--options", options, "--bf16-gemm", "--tf32", "--device", "cuda", "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--tf32 and --bf16-gemm exclude each other"));
+        Assert.That(Directory.Exists(Path.Combine(dir, "synthetic")), Is.False, "nothing written");
+    }
+
+    [Test]
     public void TheDeviceKeyOfTheOptionFilesIsHonouredAndTheFlagWins()
     {
         var options = Write("tiny.yaml", TinySynthetic + "\ndevice: cuda\n");
