@@ -144,6 +144,7 @@ public class TrainCommandTests
         foreach (var run in new[] { "t-order0", "t-order1" })
             Assert.That(File.ReadAllLines(Path.Combine(category, run, "log.jsonl"))[^1], Does.StartWith("{\"avg\""), run);
         Assert.That(File.ReadAllText(Path.Combine(category, "t-order1", "config.json")), Does.Contain("\"class_order_index\": 1"));
+        Assert.That(File.ReadAllText(Path.Combine(category, "t-order1", "config.json")), Does.Match("\"compute\": \"cpu \\(.*\\), float32, gemm Float32\""));
         Assert.That(File.Exists(Path.Combine(category, "t-orders", "report.md")));
         Assert.That(output, Does.Contain("| t | 2 |"), "one group of two runs in the printed report");
 
