@@ -92,11 +92,14 @@ __device__ __forceinline__ float gpsa6_rescale(float z, float m, float mNew) {
     return z > 0.0f ? z * expf(m - mNew) : 0.0f;
 }
 
-// Forward body; 64 < N <= 256 (any N >= 1 works), head width <= 64. DC > 0 fixes the head width at compile time.
-template <int DC>
+// Forward body; 64 < N <= 256 (any N >= 1 works), head width <= 64. NC, DC > 0 fix N and the head width at compile
+// time (ImageNet's instance: loop bounds, tile guards and plane strides fold, as in v4's CIFAR instance), 0 takes
+// them from the arguments.
+template <int NC, int DC>
 __device__ __forceinline__ void gpsa6_forward(const float* qk, const float* v, const float* pos, const float* gates,
-                                              float* content, float* attn, float* out, int batch, int n, int dim,
+                                              float* content, float* attn, float* out, int batch, int nArg, int dim,
                                               int heads, float scale) {
+    const int n = NC > 0 ? NC : nArg;
     constexpr int CT = DC > 0 ? (DC + 7) / 8 : GPSA6_MAX_CT;
     DYTOX_DYNAMIC_SHARED(float, smem);
     const int d = DC > 0 ? DC : dim / heads, dk = gpsa4_round(d, 8), ld = dk + 4, np = gpsa4_round(n, 16);
@@ -211,12 +214,13 @@ __device__ __forceinline__ void gpsa6_forward(const float* qk, const float* v, c
 }
 
 // Backward body; 64 < N <= 256, head width <= 64; scratch as in gpsa_attention.cu (dS plane, dPos partials, gate
-// partials); reduce: 32 floats of shared memory for the block sum.
-template <int DC>
+// partials); NC, DC as in the forward; reduce: 32 floats of shared memory for the block sum.
+template <int NC, int DC>
 __device__ __forceinline__ void gpsa6_backward(const float* dout, const float* qk, const float* v, const float* pos,
                                                const float* gates, const float* content, const float* attn, float* dqk,
-                                               float* dv, float* scratch, int batch, int n, int dim, int heads,
+                                               float* dv, float* scratch, int batch, int nArg, int dim, int heads,
                                                float scale, float* reduce) {
+    const int n = NC > 0 ? NC : nArg;
     constexpr int CT = DC > 0 ? (DC + 7) / 8 : GPSA6_MAX_CT;
     DYTOX_DYNAMIC_SHARED(float, smem);
     const int d = DC > 0 ? DC : dim / heads, dk = gpsa4_round(d, 8), ld = dk + 4, ld2 = gpsa4_ld8(d);
@@ -372,7 +376,7 @@ extern "C" __global__ __launch_bounds__(256) void gpsa_forward_v6_f32(const floa
                                                                       const float* gates, float* content, float* attn,
                                                                       float* out, int batch, int n, int dim, int heads,
                                                                       float scale) {
-    gpsa6_forward<0>(qk, v, pos, gates, content, attn, out, batch, n, dim, heads, scale);
+    gpsa6_forward<0, 0>(qk, v, pos, gates, content, attn, out, batch, n, dim, heads, scale);
 }
 
 // Head width 32 (DyTox ImageNet: 384 channels, 12 heads); the launcher checks it.
@@ -381,7 +385,7 @@ extern "C" __global__ __launch_bounds__(256) void gpsa_forward_v6_d32_f32(const 
                                                                           const float* gates, float* content, float* attn,
                                                                           float* out, int batch, int n, int dim, int heads,
                                                                           float scale) {
-    gpsa6_forward<32>(qk, v, pos, gates, content, attn, out, batch, n, dim, heads, scale);
+    gpsa6_forward<0, 32>(qk, v, pos, gates, content, attn, out, batch, n, dim, heads, scale);
 }
 
 // Grid = B·H, block = a multiple of 32 up to 256. 64 < N <= 256, head width <= 64. Two blocks' worth of registers:
@@ -393,7 +397,7 @@ extern "C" __global__ __launch_bounds__(256, 2) void gpsa_backward_v6_f32(const 
                                                                        float* dv, float* scratch, int batch, int n, int dim,
                                                                        int heads, float scale) {
     __shared__ float reduce[32];
-    gpsa6_backward<0>(dout, qk, v, pos, gates, content, attn, dqk, dv, scratch, batch, n, dim, heads, scale, reduce);
+    gpsa6_backward<0, 0>(dout, qk, v, pos, gates, content, attn, dqk, dv, scratch, batch, n, dim, heads, scale, reduce);
 }
 
 // Head width 32 (DyTox ImageNet); the launcher checks it.
@@ -404,5 +408,27 @@ extern "C" __global__ __launch_bounds__(256) void gpsa_backward_v6_d32_f32(const
                                                                            float* dqk, float* dv, float* scratch, int batch,
                                                                            int n, int dim, int heads, float scale) {
     __shared__ float reduce[32];
-    gpsa6_backward<32>(dout, qk, v, pos, gates, content, attn, dqk, dv, scratch, batch, n, dim, heads, scale, reduce);
+    gpsa6_backward<0, 32>(dout, qk, v, pos, gates, content, attn, dqk, dv, scratch, batch, n, dim, heads, scale, reduce);
+}
+
+// N = 196, head width 32 (DyTox ImageNet: 224/16 = 14×14 patches, 384 channels, 12 heads); the launcher checks both.
+// budget: registers <= 128
+extern "C" __global__ __launch_bounds__(256) void gpsa_forward_v6_n196_d32_f32(const float* qk, const float* v,
+                                                                               const float* pos, const float* gates,
+                                                                               float* content, float* attn, float* out,
+                                                                               int batch, int n, int dim, int heads,
+                                                                               float scale) {
+    gpsa6_forward<196, 32>(qk, v, pos, gates, content, attn, out, batch, n, dim, heads, scale);
+}
+
+// N = 196, head width 32 (DyTox ImageNet); the launcher checks both.
+// budget: registers <= 128
+extern "C" __global__ __launch_bounds__(256) void gpsa_backward_v6_n196_d32_f32(const float* dout, const float* qk,
+                                                                                const float* v, const float* pos,
+                                                                                const float* gates, const float* content,
+                                                                                const float* attn, float* dqk, float* dv,
+                                                                                float* scratch, int batch, int n, int dim,
+                                                                                int heads, float scale) {
+    __shared__ float reduce[32];
+    gpsa6_backward<196, 32>(dout, qk, v, pos, gates, content, attn, dqk, dv, scratch, batch, n, dim, heads, scale, reduce);
 }

@@ -97,6 +97,14 @@ public sealed unsafe class GpsaKernels
 
     private int SharedLimit => Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
 
+    /// <summary>The v6 kernels a shape runs (forward, backward): N = 196 with heads 32 wide (DyTox ImageNet) has N and d
+    /// fixed at compile time, heads 32 wide the head width only, every other shape the generic instance. Constant
+    /// strings: the launch path allocates nothing.</summary>
+    public static (string Forward, string Backward) LongTensorCoreKernels(int n, int headDim) =>
+        n == 196 && headDim == 32 ? ("gpsa_forward_v6_n196_d32_f32", "gpsa_backward_v6_n196_d32_f32")
+        : headDim == 32 ? ("gpsa_forward_v6_d32_f32", "gpsa_backward_v6_d32_f32")
+        : ("gpsa_forward_v6_f32", "gpsa_backward_v6_f32");
+
     /// <summary>The tensor-core version <see cref="UsesTensorCores"/> runs at this sequence length: "v4" (N ≤ 64) or "v6".</summary>
     public static string TensorCoreVersion(int n) => n <= TensorCoreMaxSequence ? "v4" : "v6";
 
@@ -200,7 +208,7 @@ public sealed unsafe class GpsaKernels
         var shared = CheckShape(batch, n, dim, heads, scale);
         void** args = stackalloc void*[] { &qk, &v, &posAttn, &gates, &content, &attn, &output, &batch, &n, &dim, &heads, &scale };
         if (UsesTensorCores(n, dim / heads) && n > TensorCoreMaxSequence)
-            _driver.Launch(_longTensorCoreKernels[dim / heads == 32 ? "gpsa_forward_v6_d32_f32" : "gpsa_forward_v6_f32"],
+            _driver.Launch(_longTensorCoreKernels[LongTensorCoreKernels(n, dim / heads).Forward],
                            new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), LongTensorCoreForwardSharedBytes(n, dim / heads), args);
         else if (UsesTensorCores(n, dim / heads))
             _driver.Launch(_tensorCoreKernels[IsTensorCoreSpecialized(n, dim / heads) ? "gpsa_forward_v4_n64_d32_f32" : "gpsa_forward_v4_f32"],
@@ -228,7 +236,7 @@ public sealed unsafe class GpsaKernels
                 $"GPSA backward runs at most {MaxBackwardThreads} threads per block (its register cap); BlockThreads is {BlockThreads}.");
         void** args = stackalloc void*[] { &dOut, &qk, &v, &posAttn, &gates, &content, &attn, &dqk, &dv, &scratch, &batch, &n, &dim, &heads, &scale };
         if (UsesTensorCores(n, dim / heads) && n > TensorCoreMaxSequence)
-            _driver.Launch(_longTensorCoreKernels[dim / heads == 32 ? "gpsa_backward_v6_d32_f32" : "gpsa_backward_v6_f32"],
+            _driver.Launch(_longTensorCoreKernels[LongTensorCoreKernels(n, dim / heads).Backward],
                            new Dim3(batch * heads), new Dim3(TensorCoreBlockThreads), LongTensorCoreBackwardSharedBytes(n, dim / heads), args);
         else if (UsesTensorCores(n, dim / heads))
             _driver.Launch(_tensorCoreKernels[IsTensorCoreSpecialized(n, dim / heads) ? "gpsa_backward_v4_n64_d32_f32" : "gpsa_backward_v4_f32"],
