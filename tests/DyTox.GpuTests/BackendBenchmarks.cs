@@ -55,6 +55,8 @@ internal static class BackendBenchmarks
             ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, GemmMath.Tf32);
             ImageNetTrainingStep(gpu, timer, report, 3, tensorCores: true, GemmMath.Bf16);
         }
+        StepProfile.Run(driver, gpu, report, DyToxConfig.Cifar, "CIFAR", Batch);
+        if (!quick) StepProfile.Run(driver, gpu, report, DyToxConfig.ImageNet, "ImageNet", Batch);
         var stats = gpu.Memory.Stats;
         report.Line($"  backend allocator: peak {stats.PeakInUse >> 20} MiB, cached {stats.Cached >> 20} MiB, driver allocations {stats.DriverAllocations}");
     }

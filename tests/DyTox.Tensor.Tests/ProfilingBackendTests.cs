@@ -34,4 +34,19 @@ public sealed class ProfilingBackendTests
         profiler.Reset();
         Assert.That(profiler.Timings, Is.Empty);
     }
+
+    [Test]
+    public void SynchronizeRunsAfterEveryTimedOp()
+    {
+        using var scope = TensorScope.Begin();
+        int syncs = 0;
+        using var profiler = new ProfilingBackend(CpuBackend.Instance) { Synchronize = () => syncs++ };
+        var a = profiler.Empty(DType.Float32, [4]);
+        profiler.Fill(a, 2.0);
+        profiler.CopyToHost(a, new byte[16]);
+        Assert.That(syncs, Is.EqualTo(3), "Empty, Fill, CopyToHost");
+        profiler.Enabled = false;
+        profiler.Fill(a, 1.0);
+        Assert.That(syncs, Is.EqualTo(3), "untimed ops do not wait");
+    }
 }

@@ -9,7 +9,9 @@ namespace DyTox.Tensor;
 /// reports a table of time per op, largest first. Tensors it allocates refer to the decorator, so ops reached
 /// through <c>tensor.Backend</c> (autograd, optimisers) are timed too. Keys are the op name plus, where it
 /// tells ops apart, the op kind and shapes (e.g. <c>MatMul 384x128x1536 NT</c>, <c>Unary Gelu</c>).
-/// Timings of an asynchronous backend (CUDA) measure launch cost only unless the caller synchronises.
+/// Timings of an asynchronous backend (CUDA) measure launch cost only unless <see cref="Synchronize"/> is set: then every
+/// op waits for the device, so a row is the op's launch plus device time (plus one synchronisation), the ops no longer
+/// overlap, and the table ranks where a step's device time goes.
 /// Not thread safe: profile one model step on one thread.
 /// <code>
 /// using var profiler = new ProfilingBackend(CpuBackend.Instance);
@@ -35,6 +37,9 @@ public sealed class ProfilingBackend : IBackend
 
     /// <summary>When false, calls pass through untimed (e.g. during warm-up).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>Waits for an asynchronous backend's device (e.g. the CUDA driver's Synchronize); called after each timed op.</summary>
+    public Action? Synchronize { get; init; }
 
     public string Name => $"profiling({inner.Name})";
     public Device Device => inner.Device;
@@ -79,6 +84,7 @@ public sealed class ProfilingBackend : IBackend
         }
         long start = Stopwatch.GetTimestamp();
         op();
+        Synchronize?.Invoke();
         long elapsed = Stopwatch.GetTimestamp() - start;
         if (!entries.TryGetValue(key, out var e)) entries[key] = e = new Entry();
         e.Calls++;
@@ -119,6 +125,7 @@ public sealed class ProfilingBackend : IBackend
     private void Record(string key, long start)
     {
         if (!Enabled) return;
+        Synchronize?.Invoke();
         long elapsed = Stopwatch.GetTimestamp() - start;
         if (!entries.TryGetValue(key, out var e)) entries[key] = e = new Entry();
         e.Calls++;

@@ -126,5 +126,26 @@ public class CudaBackendStepTests
             Assert.That(lossBf, Is.EqualTo(loss32).Within(5e-2 * loss32));
         }
     }
+    /// <summary>The GPU runner's step profile: a ProfilingBackend around the CUDA backend, synchronising after each op,
+    /// gives the same bits as the backend alone and times every op of the step.</summary>
+    [Test]
+    public void ASynchronisingProfilerAroundTheCudaBackendChangesNothing()
+    {
+        EmulatorDriver driver;
+        try { driver = new EmulatorDriver(); }
+        catch (EmulatorUnavailableException e) { Assert.Ignore($"no CPU emulator: {e.Message}"); return; }
+        using (driver)
+        using (var gpu = new CudaBackend(driver))
+        {
+            var plain = RunStep(gpu);
+            using var profiler = new ProfilingBackend(gpu) { Synchronize = driver.Synchronize };
+            var profiled = RunStep(profiler);
+            Assert.That(profiled.Select(r => r.Name), Is.EqualTo(plain.Select(r => r.Name)));
+            for (int i = 0; i < plain.Count; i++) Assert.That(profiled[i].Values, Is.EqualTo(plain[i].Values), plain[i].Name);
+            Assert.That(profiler.Timings.Keys, Has.Some.StartsWith("GpsaForward"));
+            Assert.That(profiler.Timings.Keys, Has.Some.StartsWith("Linear"));
+        }
+    }
+
 
 }
