@@ -176,7 +176,8 @@ internal static class TrainCommand
         string runName = Path.GetFileName(output);
         var settings = TrainerSettingsMapper.Settings(o, method, output);
         RunConfigFile.Write(output, o, orderIndex, method.ToString().ToLowerInvariant(), scenario.TaskCount,
-                            compute: $"{backend.Name}, {dtype.ToString().ToLowerInvariant()}, gemm {gemm}"); // the run folder says what produced it (inspect and report read it)
+                            compute: $"{(backend.Device.Kind == DeviceKind.Cpu ? $"cpu ({Environment.ProcessorCount} threads)" : backend.Name)}, " +
+                                     $"{dtype.ToString().ToLowerInvariant()}, gemm {gemm}"); // the run folder says what produced it (inspect and report read it)
 
         var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
         var trainPreset = string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox;

@@ -34,9 +34,10 @@ public sealed class BatchAssembler
     /// <summary>Writes the normalised (and, for a training pipeline, augmented) images of
     /// <paramref name="positions"/> (positions into <paramref name="subset"/>) as CHW floats into
     /// <paramref name="destination"/>; sample i draws from stream (seed, epoch, firstPosition + i·positionStride)
-    /// (a stride above 1: one data-parallel replica's samples, which are every R-th position of the epoch).</summary>
+    /// (a stride above 1: one data-parallel replica's samples, which are every R-th position of the epoch), on at most
+    /// <paramref name="maxThreads"/> threads (0: all; the result does not depend on it).</summary>
     public void FillHost(LabeledSubset subset, ReadOnlySpan<int> positions, long seed, int epoch, int firstPosition, float[] destination,
-                         int positionStride = 1)
+                         int positionStride = 1, int maxThreads = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(positionStride, 1);
         var (outH, outW) = pipeline.OutputShape(subset.Source);
@@ -46,7 +47,8 @@ public sealed class BatchAssembler
         int count = positions.Length, size = ImageElements;
         if (destination.Length < count * size) throw new ArgumentException($"host buffer of {destination.Length} floats for {count} images of {size}.");
         int[] pos = positions.ToArray();
-        Parallel.For(0, count, i =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : -1 };
+        Parallel.For(0, count, options, i =>
         {
             var rng = new SplitMix64Random(AugmentationPipeline.SampleSeed(seed, epoch, firstPosition + i * positionStride));
             pipeline.Transform(subset.Source, subset.Indices[pos[i]], rng, destination.AsSpan(i * size, size));

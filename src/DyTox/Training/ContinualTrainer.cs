@@ -69,6 +69,10 @@ public sealed class ContinualTrainer : IDisposable
     }
 
     public DyToxModel Model => model;
+
+    /// <summary>Whether the next step's images are prepared while a step runs: <see cref="TrainerSettings.PrefetchBatches"/>,
+    /// by default on for an asynchronous device (CUDA) and off on the CPU, whose cores the step itself uses.</summary>
+    private bool Prefetch => settings.PrefetchBatches ?? backend.Device.Kind != DeviceKind.Cpu;
     public ContinualMetricsHistory History => history;
     public RehearsalMemory Memory => memory;
 
@@ -205,17 +209,16 @@ public sealed class ContinualTrainer : IDisposable
         // so a run resumed at an epoch boundary draws exactly what the uninterrupted run drew.
         var streams = new ReplicaStreams(model, rootRng, t, phase, epoch, replicas);
         var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
-        var stepBatches = new int[replicas][];
-        var positions = new int[replicas]; // each replica's position in its share of the epoch
+        if (steps < batches[0].Count) for (int r = 0; r < replicas; r++) batches[r] = batches[r].GetRange(0, steps);
+        using var host = new EpochBatches(trainImages, set, batches, SeedOf(t, (int)phase), epoch, model.TotalClasses,
+                                          settings.MixupAlpha, settings.LabelSmoothing, streams.MixUp, Prefetch);
         for (int i = 0; i < steps; i++)
         {
-            for (int r = 0; r < replicas; r++) stepBatches[r] = batches[r][i];
-            double loss = TrainStep(t, phase, set, stepBatches, epoch, positions, optimizer, gradients, trainable, sam, streams);
-            for (int r = 0; r < replicas; r++)
-            {
-                positions[r] += stepBatches[r].Length;
-                images += stepBatches[r].Length;
-            }
+            var stepBatches = host.Take(i);
+            double loss;
+            try { loss = TrainStep(t, phase, stepBatches, epoch, optimizer, gradients, trainable, sam, streams); }
+            finally { foreach (var b in stepBatches) b.Dispose(); }
+            foreach (var b in stepBatches) images += b.Count;
             lossSum += loss;
             observer.OnStep(new StepProgress(t, phase, epoch, epochs, i, steps, loss, lr, images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
         }
@@ -232,7 +235,7 @@ public sealed class ContinualTrainer : IDisposable
     /// <summary>One optimizer step over the global batch: every replica's batch-mean loss is backpropagated on its
     /// own, the replicas' gradients are averaged in rank order (<see cref="ReplicaGradients"/>), and with SAM the
     /// same is done again at the perturbed weights. Returns the mean of the replicas' losses.</summary>
-    private double TrainStep(int t, TrainerPhase phase, LabeledSubset set, int[][] batches, int epoch, int[] positions,
+    private double TrainStep(int t, TrainerPhase phase, HostBatch[] batches, int epoch,
                              Optimizer optimizer, ReplicaGradients gradients, List<Parameter> trainable, AdaptiveSam? sam, ReplicaStreams streams)
     {
         using var scope = TensorScope.Begin();
@@ -245,7 +248,7 @@ public sealed class ContinualTrainer : IDisposable
         double lossSum = 0;
         for (int r = 0; r < replicas; r++)
         {
-            var input = PrepareReplica(t, phase, set, batches[r], epoch, positions[r], r, replicas, streams.MixUp[r], main);
+            var input = PrepareReplica(batches[r], main);
             double value = BackwardReplica(input, r, main, streams, gradients, trainable);
             if (!double.IsFinite(value))
                 throw new InvalidOperationException($"task {t} {phase} epoch {epoch}: the loss became {value}; stopping before the weights are corrupted (the last checkpoint is intact).");
@@ -266,35 +269,14 @@ public sealed class ContinualTrainer : IDisposable
         return lossSum / replicas;
     }
 
-    /// <summary>One replica's batch: augmented images (sample i of replica r at position R·(first + i) + r of the
-    /// whole epoch, so its augmentation does not depend on how the global batch is split), MixUp'd targets, and
-    /// in the main training of t ≥ 1 the teacher's logits and the divergence targets.</summary>
-    private ReplicaInput PrepareReplica(int t, TrainerPhase phase, LabeledSubset set, int[] batch, int epoch, int firstPosition,
-                                        int rank, int replicas, Rng mixRng, bool main)
+    /// <summary>One replica's batch on the device: its images and targets (prepared on the host by <see cref="EpochBatches"/>)
+    /// and, in the main training of t ≥ 1, the teacher's logits and the divergence targets.</summary>
+    private ReplicaInput PrepareReplica(HostBatch batch, bool main)
     {
-        int count = batch.Length, classes = model.TotalClasses, oldClasses = model.OldClasses;
-        var labels = BatchAssembler.Labels(set, batch);
-        float[] host = ArrayPool<float>.Shared.Rent(count * trainImages.ImageElements);
-        float[] targets;
-        TensorT imageTensor;
-        try
-        {
-            trainImages.FillHost(set, batch, SeedOf(t, (int)phase), epoch, RankSampler.GlobalPosition(firstPosition, rank, replicas), host,
-                                 positionStride: replicas);
-            var span = host.AsSpan(0, count * trainImages.ImageElements);
-            if (settings.MixupAlpha > 0)
-                targets = MixUp.Apply(span, trainImages.ImageElements, labels, classes, settings.MixupAlpha, settings.LabelSmoothing, mixRng).Targets;
-            else
-                targets = MixUp.SmoothedOneHot(labels, classes, smoothing: 0);
-            imageTensor = trainImages.ToTensor(span, count);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(host);
-        }
-        var x = new Variable(imageTensor);
+        int count = batch.Count, classes = model.TotalClasses, oldClasses = model.OldClasses;
+        var x = new Variable(trainImages.ToTensor(batch.Pixels, count));
         var y = backend.Empty(dtype, [count, classes]);
-        trainImages.Upload(targets, y);
+        trainImages.Upload(batch.Targets, y);
 
         TensorT? teacherLogits = null, divTargets = null;
         if (main)
@@ -302,7 +284,7 @@ public sealed class ContinualTrainer : IDisposable
             using (GradMode.NoGrad()) teacherLogits = teacher!.Forward(x, withDivergence: false).Logits.Value;
             divTargets = settings.MixupAlpha > 0
                 ? DyToxLoss.DivergenceTargets(y, oldClasses)
-                : DyToxLoss.DivergenceTargets(labels, oldClasses, classes - oldClasses, backend, dtype);
+                : DyToxLoss.DivergenceTargets(batch.Labels, oldClasses, classes - oldClasses, backend, dtype);
         }
         return new ReplicaInput(x, y, teacherLogits, divTargets);
     }

@@ -107,6 +107,10 @@ public sealed record TrainerSettings
     /// <summary>The run folder (or its <c>checkpoint-tasks</c> / <c>task{k}</c> folder) to start from (<c>resume</c>).</summary>
     public string? ResumeFrom { get; init; }
 
+    /// <summary>Prepare the next step's augmented images on a worker thread while a step runs (null: on for an asynchronous
+    /// device such as CUDA, off on the CPU). Results are the same bits either way.</summary>
+    public bool? PrefetchBatches { get; init; }
+
     /// <summary>One batch per training and finetuning epoch (the original's <c>--debug</c>), for a quick pass through the protocol.</summary>
     public bool Debug { get; init; }
 

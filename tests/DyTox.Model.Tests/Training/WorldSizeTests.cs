@@ -103,6 +103,26 @@ public class WorldSizeTests
         }
     }
 
+    /// <summary>Preparing the next step's images on a worker thread (the default on CUDA) changes no bit: augmentations are
+    /// keyed by position and the MixUp streams are drawn in step order.</summary>
+    [Test]
+    public void PrefetchingTheNextBatchChangesNoBit()
+    {
+        var scenario = Scenario();
+        var settings = Settings() with
+        {
+            BaseEpochs = 2, IncrementalEpochs = 2, WorldSize = 2, BatchSize = 16, IncrementalBatchSize = 16, MixupAlpha = 0.8, LabelSmoothing = 0.1,
+        };
+        Dictionary<string, double[]> plain, prefetched;
+        double[] accPlain, accPrefetched;
+        var (a, _, _) = NewTrainer(settings with { PrefetchBatches = false }, scenario);
+        using (a) { accPlain = a.Run().Top1PerStep.ToArray(); plain = Weights(a.Model); }
+        var (b, _, _) = NewTrainer(settings with { PrefetchBatches = true }, scenario);
+        using (b) { accPrefetched = b.Run().Top1PerStep.ToArray(); prefetched = Weights(b.Model); }
+        Assert.That(accPrefetched, Is.EqualTo(accPlain));
+        foreach (var (name, w) in plain) Assert.That(prefetched[name], Is.EqualTo(w), name);
+    }
+
     [Test]
     public void ACheckpointOfAnotherWorldSizeIsRefused()
     {
