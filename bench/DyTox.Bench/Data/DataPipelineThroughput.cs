@@ -27,7 +27,40 @@ public static class DataPipelineThroughput
         Measure("ImageNet 256x341 -> 224, DyTox train transform", SyntheticImageDataset.Create(10, 26, 256, 341, 3, seed: 2),
                 AugmentationPipeline.WithResizedCrop(AugmentationPreset.DyTox, new ImageNormalizer(ImageNormalizer.ImageNetMean, ImageNormalizer.ImageNetStd), 224),
                 224, seconds);
+        Stages(SyntheticImageDataset.Create(10, 26, 256, 341, 3, seed: 2), seconds);
         return 0;
+    }
+
+    /// <summary>The ImageNet transform's stages on one thread: RandomResizedCrop (bicubic, antialiased), RandAugment
+    /// (2 ops, m9, mstd 0.5), normalisation to CHW floats; each RandAugment op alone at magnitude 9.</summary>
+    private static void Stages(InMemoryImageDataset data, double seconds)
+    {
+        var crop = new RandomResizedCropOptions();
+        var rand = new RandAugment();
+        var normalizer = new ImageNormalizer(ImageNormalizer.ImageNetMean, ImageNormalizer.ImageNetStd);
+        var floats = new float[3 * 224 * 224];
+        var rng = new SplitMix64Random(3);
+        var sample = ResizedCrop.RandomResizedCrop(ByteImageView.FromDataset(data, 0), 224, crop, rng);
+        Console.WriteLine("  ImageNet transform stages, one thread, µs per image:");
+        int index = 0;
+        Stage("RandomResizedCrop 224 (bicubic)", () => ResizedCrop.RandomResizedCrop(ByteImageView.FromDataset(data, index++ % data.Count), 224, crop, rng), seconds);
+        Stage("RandAugment (2 ops)", () => rand.Apply(sample, rng), seconds);
+        Stage("normalise to CHW floats", () => normalizer.Normalize(sample, floats), seconds);
+        foreach (var op in RandAugment.IncreasingOps)
+            Stage($"  op {op} (m9)", () => rand.ApplyOp(op, sample, 9, rng), seconds / 4);
+    }
+
+    private static void Stage(string name, Action body, double seconds)
+    {
+        for (int i = 0; i < 20; i++) body();
+        var clock = Stopwatch.StartNew();
+        int n = 0;
+        while (clock.Elapsed.TotalSeconds < seconds / 3 || n < 20)
+        {
+            body();
+            n++;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {name,-40} {clock.Elapsed.TotalMilliseconds * 1000 / n,9:F1}"));
     }
 
     private static void Measure(string name, InMemoryImageDataset data, AugmentationPipeline pipeline, int size, double seconds)

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace DyTox.Data.Augmentation;
 
 /// <summary>Resampling filter for the geometric RandAugment operations.</summary>
@@ -28,7 +31,7 @@ public static class AffineWarp
         }
         int h = image.Height, w = image.Width, ch = image.Channels;
         var result = new ByteImage(h, w, ch);
-        Span<double> values = stackalloc double[ch];
+        var output = result.Data.AsSpan();
         for (int y = 0; y < h; y++)
         {
             for (int x = 0; x < w; x++)
@@ -39,14 +42,10 @@ public static class AffineWarp
                 int o = (y * w + x) * ch;
                 if (u < 0 || u >= w || v < 0 || v >= h)
                 {
-                    fill.CopyTo(result.Data.AsSpan(o, ch));
+                    fill.CopyTo(output.Slice(o, ch));
                     continue;
                 }
-                Sample(image, u - 0.5, v - 0.5, interpolation, values);
-                for (int k = 0; k < ch; k++)
-                {
-                    result.Data[o + k] = (byte)Math.Clamp((int)Math.Round(values[k], MidpointRounding.AwayFromZero), 0, 255);
-                }
+                Sample(image, u - 0.5, v - 0.5, interpolation, output.Slice(o, ch));
             }
         }
         return result;
@@ -77,32 +76,36 @@ public static class AffineWarp
     public static ByteImage TranslateY(ByteImage image, double pixels, ReadOnlySpan<byte> fill, Interpolation interpolation) =>
         Affine(image, 1, 0, 0, 0, 1, pixels, fill, interpolation);
 
-    private static void Sample(ByteImage image, double x, double y, Interpolation interpolation, Span<double> values)
+    // One output pixel (all channels) sampled around (x, y) of the input, rounded half away from zero and clamped to a
+    // byte. The arithmetic is the plain transcription's (per channel: four row cubics in dx, then one in dy), only the
+    // neighbour offsets are computed once per pixel instead of once per channel and tap.
+    private static void Sample(ByteImage image, double x, double y, Interpolation interpolation, Span<byte> output)
     {
-        int ch = image.Channels;
+        int ch = image.Channels, w = image.Width, h = image.Height, stride = w * ch;
+        ref byte src = ref MemoryMarshal.GetArrayDataReference(image.Data);
         switch (interpolation)
         {
             case Interpolation.Nearest:
             {
-                int xi = Math.Clamp((int)Math.Floor(x + 0.5), 0, image.Width - 1);
-                int yi = Math.Clamp((int)Math.Floor(y + 0.5), 0, image.Height - 1);
-                for (int k = 0; k < ch; k++)
-                {
-                    values[k] = image[yi, xi, k];
-                }
+                int xi = Math.Clamp((int)Math.Floor(x + 0.5), 0, w - 1);
+                int yi = Math.Clamp((int)Math.Floor(y + 0.5), 0, h - 1);
+                int at = yi * stride + xi * ch;
+                for (int k = 0; k < ch; k++) output[k] = ToByte(Unsafe.Add(ref src, at + k));
                 return;
             }
             case Interpolation.Bilinear:
             {
                 int x0 = (int)Math.Floor(x), y0 = (int)Math.Floor(y);
                 double dx = x - x0, dy = y - y0;
-                int xa = ClampX(image, x0), xb = ClampX(image, x0 + 1);
-                int ya = ClampY(image, y0), yb = ClampY(image, y0 + 1);
+                int xa = Math.Clamp(x0, 0, w - 1) * ch, xb = Math.Clamp(x0 + 1, 0, w - 1) * ch;
+                int ya = Math.Clamp(y0, 0, h - 1) * stride, yb = Math.Clamp(y0 + 1, 0, h - 1) * stride;
                 for (int k = 0; k < ch; k++)
                 {
-                    double top = image[ya, xa, k] + dx * (image[ya, xb, k] - image[ya, xa, k]);
-                    double bottom = image[yb, xa, k] + dx * (image[yb, xb, k] - image[yb, xa, k]);
-                    values[k] = top + dy * (bottom - top);
+                    double aa = Unsafe.Add(ref src, ya + xa + k), ab = Unsafe.Add(ref src, ya + xb + k);
+                    double ba = Unsafe.Add(ref src, yb + xa + k), bb = Unsafe.Add(ref src, yb + xb + k);
+                    double top = aa + dx * (ab - aa);
+                    double bottom = ba + dx * (bb - ba);
+                    output[k] = ToByte(top + dy * (bottom - top));
                 }
                 return;
             }
@@ -110,22 +113,25 @@ public static class AffineWarp
             {
                 int x0 = (int)Math.Floor(x), y0 = (int)Math.Floor(y);
                 double dx = x - x0, dy = y - y0;
-                Span<double> rows = stackalloc double[4];
+                int c0 = Math.Clamp(x0 - 1, 0, w - 1) * ch, c1 = Math.Clamp(x0, 0, w - 1) * ch;
+                int c2 = Math.Clamp(x0 + 1, 0, w - 1) * ch, c3 = Math.Clamp(x0 + 2, 0, w - 1) * ch;
+                int r0 = Math.Clamp(y0 - 1, 0, h - 1) * stride, r1 = Math.Clamp(y0, 0, h - 1) * stride;
+                int r2 = Math.Clamp(y0 + 1, 0, h - 1) * stride, r3 = Math.Clamp(y0 + 2, 0, h - 1) * stride;
                 for (int k = 0; k < ch; k++)
                 {
-                    for (int j = 0; j < 4; j++)
-                    {
-                        int yy = ClampY(image, y0 - 1 + j);
-                        rows[j] = Cubic(
-                            image[yy, ClampX(image, x0 - 1), k], image[yy, ClampX(image, x0), k],
-                            image[yy, ClampX(image, x0 + 1), k], image[yy, ClampX(image, x0 + 2), k], dx);
-                    }
-                    values[k] = Cubic(rows[0], rows[1], rows[2], rows[3], dy);
+                    double row0 = Row(ref src, r0 + k, c0, c1, c2, c3, dx), row1 = Row(ref src, r1 + k, c0, c1, c2, c3, dx);
+                    double row2 = Row(ref src, r2 + k, c0, c1, c2, c3, dx), row3 = Row(ref src, r3 + k, c0, c1, c2, c3, dx);
+                    output[k] = ToByte(Cubic(row0, row1, row2, row3, dy));
                 }
                 return;
             }
         }
     }
+
+    private static double Row(ref byte src, int row, int c0, int c1, int c2, int c3, double dx) =>
+        Cubic(Unsafe.Add(ref src, row + c0), Unsafe.Add(ref src, row + c1), Unsafe.Add(ref src, row + c2), Unsafe.Add(ref src, row + c3), dx);
+
+    private static byte ToByte(double value) => (byte)Math.Clamp((int)Math.Round(value, MidpointRounding.AwayFromZero), 0, 255);
 
     /// <summary>PIL's transform bicubic polynomial (passes through v2 at d = 0 and v3 at d = 1).</summary>
     private static double Cubic(double v1, double v2, double v3, double v4, double d)
@@ -137,7 +143,4 @@ public static class AffineWarp
         return p1 + d * (p2 + d * (p3 + d * p4));
     }
 
-    private static int ClampX(ByteImage image, int x) => Math.Clamp(x, 0, image.Width - 1);
-
-    private static int ClampY(ByteImage image, int y) => Math.Clamp(y, 0, image.Height - 1);
 }
