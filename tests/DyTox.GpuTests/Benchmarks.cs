@@ -84,9 +84,13 @@ internal static class Benchmarks
         driver.Blas.Math = GemmMath.Float32;
         report.Bench("sgemm linear fwd (TF32)", $"{M}x{O}x{I}", us, 0, flops / us / 1e6);
         driver.Blas.Math = GemmMath.Bf16;
-        us = Time(() => driver.Blas.Sgemm(false, true, M, O, I, 1f, x.Pointer, I, 0, xs, I, 0, 0f, y.Pointer, O, 0));
-        driver.Blas.Math = GemmMath.Float32;
-        report.Bench("sgemm linear fwd (bf16 tensor cores, FAST_16BF)", $"{M}x{O}x{I}", us, 0, flops / us / 1e6);
+        try
+        {
+            us = Time(() => driver.Blas.Sgemm(false, true, M, O, I, 1f, x.Pointer, I, 0, xs, I, 0, 0f, y.Pointer, O, 0));
+            report.Bench("sgemm linear fwd (bf16 tensor cores, FAST_16BF)", $"{M}x{O}x{I}", us, 0, flops / us / 1e6);
+        }
+        catch (Exception e) { report.Fail($"benchmark sgemm bf16: {e.GetType().Name}: {e.Message}"); }
+        finally { driver.Blas.Math = GemmMath.Float32; }
         // Attention scores S = Q·Kᵀ per (batch, head), strided batched.
         const int heads = 128 * 12, n = 65, dh = 32;
         us = Time(() => driver.Blas.Sgemm(false, true, n, n, dh, 1f, x.Pointer, dh, (long)n * dh, xs, dh, (long)n * dh, 0f, y.Pointer, n, (long)n * n, heads));

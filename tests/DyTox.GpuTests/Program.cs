@@ -160,6 +160,7 @@ internal static class Program
                     report.Line($"FAIL benchmarks: {e.GetType().Name}: {e.Message}");
                 }
             }
+            failed += report.Failures;
             report.Line("");
             report.Line($"{passed} passed, {failed} failed");
             return failed == 0 ? 0 : 1;

@@ -18,6 +18,16 @@ internal sealed class Report : IDisposable
         _bars.WriteLine("bar,verdict,numbers");
     }
 
+    /// <summary>Failures reported with <see cref="Fail"/> (benchmarks that could not run); the summary line counts them.</summary>
+    public int Failures { get; private set; }
+
+    /// <summary>A FAIL line that the final "N passed, N failed" counts.</summary>
+    public void Fail(string text)
+    {
+        Failures++;
+        Line("FAIL " + text);
+    }
+
     public void Line(string text)
     {
         Console.WriteLine(text);

@@ -41,7 +41,7 @@ internal static class StepProfile
         }
         catch (Exception e)
         {
-            report.Line($"step profile: DyTox {name} failed: {e.GetType().Name}: {e.Message}");
+            report.Fail($"step profile: DyTox {name}: {e.GetType().Name}: {e.Message}");
         }
     }
 }
