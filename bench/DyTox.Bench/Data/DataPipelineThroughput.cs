@@ -74,6 +74,8 @@ public static class DataPipelineThroughput
         void Once() => assembler.FillHost(subset, positions, seed: 5, epoch++, 0, host);
         for (int i = 0; i < 3; i++) Once(); // warm-up (JIT)
         var times = new List<double>();
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+        long allocated = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds || times.Count < 5)
         {
@@ -81,9 +83,14 @@ public static class DataPipelineThroughput
             Once();
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
+        double perBatch = 1.0 / times.Count;
+        double mb = (GC.GetTotalAllocatedBytes() - allocated) * perBatch / (1 << 20);
+        double g0 = (GC.CollectionCount(0) - gen0) * perBatch, g2 = (GC.CollectionCount(2) - gen2) * perBatch;
         times.Sort();
         double median = times[times.Count / 2];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {name,-48} median {median,8:F1} ms/batch (best {times[0]:F1}), {batch / median * 1000,8:F0} images/s, {median * Environment.ProcessorCount / batch,6:F2} core-ms/image ({times.Count} batches)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {"",-48} allocated {mb,8:F1} MB/batch, GCs per batch: gen0 {g0:F2}, gen2 {g2:F2}"));
     }
 }
