@@ -140,24 +140,17 @@ public static class PixelOps
     public static ByteImage Sharpness(ByteImage image, double factor)
     {
         var smooth = image.Clone();
-        int h = image.Height, w = image.Width, ch = image.Channels;
+        int h = image.Height, w = image.Width, ch = image.Channels, stride = w * ch;
+        byte[] src = image.Data, dst = smooth.Data;
         for (int y = 1; y < h - 1; y++)
         {
-            for (int x = 1; x < w - 1; x++)
+            int up = (y - 1) * stride, mid = y * stride, down = (y + 1) * stride;
+            for (int i = ch; i < stride - ch; i++) // x from 1 to w − 2, every channel
             {
-                for (int c = 0; c < ch; c++)
-                {
-                    int sum = 0;
-                    for (int dy = -1; dy <= 1; dy++)
-                    {
-                        for (int dx = -1; dx <= 1; dx++)
-                        {
-                            int weight = dx == 0 && dy == 0 ? 5 : 1;
-                            sum += weight * image[y + dy, x + dx, c];
-                        }
-                    }
-                    smooth[y, x, c] = (byte)Math.Clamp((int)(sum / 13.0 + 0.5), 0, 255);
-                }
+                int sum = src[up + i - ch] + src[up + i] + src[up + i + ch]
+                        + src[mid + i - ch] + 5 * src[mid + i] + src[mid + i + ch]
+                        + src[down + i - ch] + src[down + i] + src[down + i + ch];
+                dst[mid + i] = (byte)Math.Clamp((int)(sum / 13.0 + 0.5), 0, 255);
             }
         }
         return Blend(smooth, image, factor);
@@ -203,9 +196,22 @@ public static class PixelOps
     {
         var result = new ByteImage(image.Height, image.Width, image.Channels);
         int ch = image.Channels;
-        for (int i = 0; i < image.Data.Length; i++)
+        byte[] src = image.Data, dst = result.Data;
+        // Byte tables, and a pixel-major loop without a modulo per value.
+        Span<byte> tables = stackalloc byte[256 * ch];
+        for (int c = 0; c < ch; c++)
+            for (int v = 0; v < 256; v++) tables[c * 256 + v] = (byte)luts[c][v];
+        if (ch == 1)
         {
-            result.Data[i] = (byte)luts[i % ch][image.Data[i]];
+            for (int i = 0; i < src.Length; i++) dst[i] = tables[src[i]];
+            return result;
+        }
+        ReadOnlySpan<byte> t0 = tables[..256], t1 = tables.Slice(256, 256), t2 = tables.Slice(512, 256);
+        for (int i = 0; i + 2 < src.Length; i += 3)
+        {
+            dst[i] = t0[src[i]];
+            dst[i + 1] = t1[src[i + 1]];
+            dst[i + 2] = t2[src[i + 2]];
         }
         return result;
     }
