@@ -25,13 +25,17 @@ internal sealed class OpenDevice(IBackend backend, IDisposable? driver) : IDispo
 internal static class Devices
 {
     /// <param name="gemm">GEMMs on TF32 or bfloat16 tensor cores (cuBLAS FAST_TF32 / FAST_16BF; --tf32, --bf16-gemm); CUDA only.</param>
-    public static OpenDevice Open(string device, DType dtype, GemmMath gemm = GemmMath.Float32)
+    /// <param name="gpsaTensorCores">GPSA attention on the tensor-core kernels (v4/v6) or not; null keeps the backend's
+    /// default (DYTOX_GPSA_TENSOR_CORES); CUDA only.</param>
+    public static OpenDevice Open(string device, DType dtype, GemmMath gemm = GemmMath.Float32, bool? gpsaTensorCores = null)
     {
         switch (device.ToLowerInvariant())
         {
             case "cpu":
                 if (gemm != GemmMath.Float32)
                     throw new ArgumentException($"{Flag(gemm)} applies to --device cuda ({gemm} is a tensor-core format; the CPU computes in --dtype).");
+                if (gpsaTensorCores is not null)
+                    throw new ArgumentException("--gpsa-tensor-cores applies to --device cuda (the CPU backend has one GPSA implementation).");
                 return new OpenDevice(new CpuBackend(), null);
             case "cuda":
                 if (dtype != DType.Float32) throw new DeviceUnavailableException("--device cuda runs float32 only; use --dtype float32 (or --device cpu for float64).");
@@ -41,7 +45,9 @@ internal static class Devices
                     try { driver.Blas.Math = gemm; }
                     catch (InvalidOperationException e) { driver.Dispose(); throw new DeviceUnavailableException($"{Flag(gemm)}: {e.Message}"); }
                 }
-                return new OpenDevice(new CudaBackend(driver), driver);
+                var backend = new CudaBackend(driver);
+                if (gpsaTensorCores is bool cores) backend.GpsaTensorCores = cores;
+                return new OpenDevice(backend, driver);
             default:
                 throw new ArgumentException($"--device \"{device}\" is unknown; expected cpu or cuda.");
         }

@@ -40,11 +40,12 @@ internal static class TrainCommand
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
         var tf32 = new Option<bool>("--tf32") { Description = "CUDA: run the GEMMs on TF32 tensor cores (cuBLAS FAST_TF32: inputs rounded to 10 mantissa bits, float32 accumulation; PyTorch's allow_tf32). Off by default: float32 throughout." };
         var bf16 = new Option<bool>("--bf16-gemm") { Description = "CUDA: run the GEMMs on bfloat16 tensor cores (cuBLAS FAST_16BF: inputs rounded to bfloat16, float32 accumulation and outputs; the GEMM half of a bf16 autocast). Off by default: float32 throughout." };
+        var gpsaCores = new Option<bool?>("--gpsa-tensor-cores") { Description = "CUDA: GPSA attention on the tensor-core kernels (true: v4 up to 64 tokens, v6 up to 256) or on v3/v2 (false). Default: the backend's (DYTOX_GPSA_TENSOR_CORES=1 turns them on)." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (default <data_path>/.dytox-cache, or ~/.cache/dytox/imagenet if data_path is read-only)." };
         var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: shorter side S of the cached images, Resize(S) keeping the aspect ratio (default 256, the original's test resize; needs S >= input_size).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("train", "Train DyTox class-incrementally and report Avg and Last accuracy.");
-        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, tf32, bf16, cacheDir, cacheSize })
+        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, tf32, bf16, gpsaCores, cacheDir, cacheSize })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -73,7 +74,8 @@ internal static class TrainCommand
                 string deviceName = parse.GetValue(device) ?? (o.SourceOf("device") == "default" ? "cpu" : o.Device);
                 if (parse.GetValue(tf32) && parse.GetValue(bf16)) throw new ArgumentException("--tf32 and --bf16-gemm exclude each other: choose one GEMM format.");
                 var gemm = parse.GetValue(tf32) ? GemmMath.Tf32 : parse.GetValue(bf16) ? GemmMath.Bf16 : GemmMath.Float32;
-                return Run(o, parse.GetValue(method)!, deviceName, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), gemm, imageNet);
+                return Run(o, parse.GetValue(method)!, deviceName, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), gemm,
+                           parse.GetValue(gpsaCores), imageNet);
             }
             catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
                                           or ArgumentException or InvalidDataException or NotSupportedException or DeviceUnavailableException)
@@ -118,7 +120,8 @@ internal static class TrainCommand
         };
     }
 
-    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, GemmMath gemm, ImageNetCacheOptions imageNet)
+    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, GemmMath gemm, bool? gpsaTensorCores,
+                           ImageNetCacheOptions imageNet)
     {
         var method = methodName.ToLowerInvariant() switch
         {
@@ -133,7 +136,7 @@ internal static class TrainCommand
             "float64" or "f64" => DType.Float64,
             _ => throw new ArgumentException($"--dtype \"{dtypeName}\" is unknown; expected float32 or float64."),
         };
-        using var device = Devices.Open(deviceName, dtype, gemm);
+        using var device = Devices.Open(deviceName, dtype, gemm, gpsaTensorCores);
         var backend = device.Backend;
 
         string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
@@ -177,7 +180,8 @@ internal static class TrainCommand
         var settings = TrainerSettingsMapper.Settings(o, method, output);
         RunConfigFile.Write(output, o, orderIndex, method.ToString().ToLowerInvariant(), scenario.TaskCount,
                             compute: $"{(backend.Device.Kind == DeviceKind.Cpu ? $"cpu ({Environment.ProcessorCount} threads)" : backend.Name)}, " +
-                                     $"{dtype.ToString().ToLowerInvariant()}, gemm {gemm}"); // the run folder says what produced it (inspect and report read it)
+                                     $"{dtype.ToString().ToLowerInvariant()}, gemm {gemm}" +
+                                     (backend is DyTox.Kernels.Backend.CudaBackend { GpsaTensorCores: true } ? ", GPSA tensor cores" : "")); // the run folder says what produced it (inspect and report read it)
 
         var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
         var trainPreset = string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox;
@@ -196,7 +200,7 @@ internal static class TrainCommand
         // A console bound to the current Console.Out (Spectre's static one caches the first writer it sees).
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         console.MarkupLine(Markup.Escape($"DyTox.Native train: {method} on {scenario.Describe()}"));
-        console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}{gemm switch { GemmMath.Tf32 => " (GEMMs in TF32)", GemmMath.Bf16 => " (GEMMs on bfloat16 tensor cores)", _ => "" }}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
+        console.MarkupLine(Markup.Escape($"  backend {backend.Name}, {dtype}{gemm switch { GemmMath.Tf32 => " (GEMMs in TF32)", GemmMath.Bf16 => " (GEMMs on bfloat16 tensor cores)", _ => "" }}{(backend is DyTox.Kernels.Backend.CudaBackend { GpsaTensorCores: true } ? ", GPSA on tensor cores" : "")}, model D={settings.Model.EmbedDim} H={settings.Model.NumHeads} " +
                                              $"{settings.Model.SelfAttentionBlocks} SAB + {settings.Model.TaskAttentionBlocks} TAB, memory {(method == ContinualMethod.DyTox ? settings.MemorySize : 0)}, output {output}"));
         if (!o.NoAmp && o.SourceOf("no_amp") != "default")
             console.MarkupLine(Markup.Escape($"  note: no_amp: false ({o.SourceOf("no_amp")}) asks for mixed precision; this implementation computes in {dtype}" +

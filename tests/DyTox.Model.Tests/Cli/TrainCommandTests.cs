@@ -193,6 +193,9 @@ public class TrainCommandTests
         (code, _, error) = Run("--options", options, "--bf16-gemm", "--tf32", "--device", "cuda", "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("--tf32 and --bf16-gemm exclude each other"));
+        (code, _, error) = Run("--options", options, "--gpsa-tensor-cores", "true", "--output-basedir", dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--gpsa-tensor-cores applies to --device cuda"));
         Assert.That(Directory.Exists(Path.Combine(dir, "synthetic")), Is.False, "nothing written");
     }
 
