@@ -42,6 +42,18 @@ public sealed partial class CudaBackend
     public bool GpsaUsesTensorCores(int n, int headDim) => Gpsa.UsesTensorCores(n, headDim);
     private TaskAttentionKernels TaskKernels => _taskAttention ??= new TaskAttentionKernels(_driver);
 
+    /// <summary>
+    /// The fused task-attention version: 2 (kernels/task_attention.cu, one warp per (t, b, h)) or 3
+    /// (kernels/task_attention_v3.cu, one block per (b, h) with the patch keys and values staged once for all tasks; v2
+    /// where its shared memory does not fit). Same bits either way; 2 by default until v3 is measured faster on a GPU.
+    /// Initially 3 when the environment has DYTOX_TASK_ATTENTION_VERSION=3.
+    /// </summary>
+    public int TaskAttentionVersion
+    {
+        get => TaskKernels.Version;
+        set => TaskKernels.Version = value;
+    }
+
     public void GpsaPositional(Tensor relIndices, Tensor weight, Tensor bias, Tensor posAttn)
     {
         const string op = "GpsaPositional";
@@ -154,7 +166,8 @@ public sealed partial class CudaBackend
             Fill(dvPatch, 0);
             return;
         }
-        using var scratch = Scratch(TaskAttentionKernels.BackwardScratchBytes(t, b, n, heads));
+        // v3 sums over tasks inside its kernel; only v2 goes through scratch.
+        using var scratch = Scratch(TaskKernels.Runs(t, n, d / heads) == 2 ? TaskAttentionKernels.BackwardScratchBytes(t, b, n, heads) : 0);
         TaskKernels.Backward(dOutput.Address, q.Address, kToken.Address, vToken.Address, kPatch.Address, vPatch.Address, attn.Address,
                              dq.Address, dkToken.Address, dvToken.Address, dkPatch.Address, dvPatch.Address,
                              t, b, n, d, heads, (float)scale, scratch.Pointer);

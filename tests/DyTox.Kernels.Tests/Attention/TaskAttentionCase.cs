@@ -17,11 +17,13 @@ public sealed record TaskShape(int Tasks, int Batch, int Patches, int Dim, int H
 /// <summary>
 /// Runs one task-attention kernel version forward and backward and checks every output against CpuBackend in
 /// float64 (<see cref="Tolerance"/> rule); the backward gets the float32-rounded reference attn.
+/// <paramref name="misalignFloats"/> offsets kPatch and vPatch by that many floats (exercises v3's scalar staging path).
 /// </summary>
 internal static class TaskAttentionCase
 {
-    public static GpsaCase.Outcome Run(ICudaDriver driver, ITaskAttentionVersion version, int threads, TaskShape s, int seed = 11)
+    public static GpsaCase.Outcome Run(ICudaDriver driver, ITaskAttentionVersion version, int threads, TaskShape s, int misalignFloats = 0, int seed = 11)
     {
+        int pad = misalignFloats;
         int t = s.Tasks, b = s.Batch, n = s.Patches, dim = s.Dim, h = s.Heads, d = s.HeadDim, keys = n + 1;
         var q = Uniform(seed, t * b * dim, -2f, 2f);
         var kTok = Uniform(seed + 1, t * b * dim, -2f, 2f);
@@ -38,10 +40,10 @@ internal static class TaskAttentionCase
             using var kp = Make(kPatch, dt, b, n, dim); using var vp = Make(vPatch, dt, b, n, dim);
             var a = Empty(dt, t, b, h, keys); var o = Empty(dt, t, b, dim);
             Cpu.TaskAttentionForward(qq, kt, vt, kp, vp, h, s.Scale, a, o); return [a, o]; });
-        using (var qb = ctx.Upload(q)) using (var ktb = ctx.Upload(kTok)) using (var vtb = ctx.Upload(vTok)) using (var kpb = ctx.Upload(kPatch))
-        using (var vpb = ctx.Upload(vPatch)) using (var ab = ctx.Zeros(t * b * h * keys)) using (var ob = ctx.Zeros(t * b * dim))
+        using (var qb = ctx.Upload(q)) using (var ktb = ctx.Upload(kTok)) using (var vtb = ctx.Upload(vTok)) using (var kpb = ctx.Upload(kPatch, pad))
+        using (var vpb = ctx.Upload(vPatch, pad)) using (var ab = ctx.Zeros(t * b * h * keys)) using (var ob = ctx.Zeros(t * b * dim))
         {
-            version.Forward(driver, threads, qb.Pointer, ktb.Pointer, vtb.Pointer, kpb.Pointer, vpb.Pointer, ab.Pointer, ob.Pointer, t, b, n, dim, h, s.Scale);
+            version.Forward(driver, threads, qb.Pointer, ktb.Pointer, vtb.Pointer, CheckContext.At(kpb, pad), CheckContext.At(vpb, pad), ab.Pointer, ob.Pointer, t, b, n, dim, h, s.Scale);
             float[] a = ctx.Download(ab, t * b * h * keys), o = ctx.Download(ob, t * b * dim);
             results.Add(Tolerance.Check("attn", a, fwd64[0], fwd32[0], keys + d));
             results.Add(Tolerance.Check("output", o, fwd64[1], fwd32[1], keys + d));
@@ -54,12 +56,12 @@ internal static class TaskAttentionCase
             var dq = Empty(dt, t, b, dim); var dkt = Empty(dt, t, b, dim); var dvt = Empty(dt, t, b, dim); var dkp = Empty(dt, b, n, dim); var dvp = Empty(dt, b, n, dim);
             Cpu.TaskAttentionBackward(go, qq, kt, vt, kp, vp, h, s.Scale, a, dq, dkt, dvt, dkp, dvp); return [dq, dkt, dvt, dkp, dvp]; });
         using (var dob = ctx.Upload(dOut)) using (var qb = ctx.Upload(q)) using (var ktb = ctx.Upload(kTok)) using (var vtb = ctx.Upload(vTok))
-        using (var kpb = ctx.Upload(kPatch)) using (var vpb = ctx.Upload(vPatch)) using (var ab = ctx.Upload(aF))
+        using (var kpb = ctx.Upload(kPatch, pad)) using (var vpb = ctx.Upload(vPatch, pad)) using (var ab = ctx.Upload(aF))
         using (var dqb = ctx.Zeros(t * b * dim)) using (var dktb = ctx.Zeros(t * b * dim)) using (var dvtb = ctx.Zeros(t * b * dim))
         using (var dkpb = ctx.Zeros(b * n * dim)) using (var dvpb = ctx.Zeros(b * n * dim))
         using (var scratch = ctx.Allocator.Allocate(version.ScratchBytes(t, b, n, h)))
         {
-            version.Backward(driver, threads, dob.Pointer, qb.Pointer, ktb.Pointer, vtb.Pointer, kpb.Pointer, vpb.Pointer, ab.Pointer,
+            version.Backward(driver, threads, dob.Pointer, qb.Pointer, ktb.Pointer, vtb.Pointer, CheckContext.At(kpb, pad), CheckContext.At(vpb, pad), ab.Pointer,
                              dqb.Pointer, dktb.Pointer, dvtb.Pointer, dkpb.Pointer, dvpb.Pointer, t, b, n, dim, h, s.Scale, scratch.Pointer);
             float[] dq = ctx.Download(dqb, t * b * dim), dkt = ctx.Download(dktb, t * b * dim), dvt = ctx.Download(dvtb, t * b * dim);
             float[] dkp = ctx.Download(dkpb, b * n * dim), dvp = ctx.Download(dvpb, b * n * dim);
@@ -70,6 +72,6 @@ internal static class TaskAttentionCase
             results.Add(Tolerance.Check("dvPatch", dvp, bwd64[4], bwd32[4], keys + d + t));
             outputs.Add(dq); outputs.Add(dkt); outputs.Add(dvt); outputs.Add(dkp); outputs.Add(dvp);
         }
-        return new GpsaCase.Outcome(Compare.All($"task attention {version.Name} {s} threads {threads}", [.. results]), outputs);
+        return new GpsaCase.Outcome(Compare.All($"task attention {version.Name} {s} threads {threads}{(pad != 0 ? " misaligned" : "")}", [.. results]), outputs);
     }
 }

@@ -23,6 +23,15 @@ public class TaskAttentionKernelTests
         foreach (var threads in (int[])[32, 256, 1024]) yield return new TestCaseData(Shapes[1], threads).SetName($"v2 {Shapes[1]} threads {threads}");
     }
 
+    private static IEnumerable<TestCaseData> V3Cases()
+    {
+        foreach (var s in Shapes) yield return new TestCaseData(s, 128, 0).SetName($"v3 {s} threads 128");
+        foreach (var threads in (int[])[32, 256, 1024]) yield return new TestCaseData(Shapes[2], threads, 0).SetName($"v3 {Shapes[2]} threads {threads}");
+        // more tasks than warps (each warp takes 3 or 4 in turn), and the scalar staging path
+        yield return new TestCaseData(new TaskShape(11, 2, 49, 128, 4), 96, 0).SetName("v3 T11-B2-N49-D128-H4 threads 96");
+        yield return new TestCaseData(Shapes[2], 128, 1).SetName($"v3 {Shapes[2]} threads 128 misaligned");
+    }
+
     private static IEnumerable<TestCaseData> V1Cases()
     {
         foreach (var s in Shapes) yield return new TestCaseData(s, 64).SetName($"v1 {s} threads 64");
@@ -32,6 +41,36 @@ public class TaskAttentionKernelTests
     [TestCaseSource(nameof(V2Cases))]
     public void PromotedMatchesCpuBackend(TaskShape shape, int threads) =>
         GpsaKernelTests.Expect(TaskAttentionCase.Run(AttentionDrivers.Production(), new TaskAttentionV2(), threads, shape).Result);
+
+    [TestCaseSource(nameof(V3Cases))]
+    public void BlockPerHeadMatchesCpuBackend(TaskShape shape, int threads, int misalign) =>
+        GpsaKernelTests.Expect(TaskAttentionCase.Run(AttentionDrivers.Production(), new TaskAttentionV3(), threads, shape, misalign).Result);
+
+    /// <summary>v3 computes each task's row with v2's expressions in v2's order, only reading K and V from shared
+    /// memory: every output has v2's bits, whatever the block sizes.</summary>
+    [TestCase(0, 128, 128)]
+    [TestCase(2, 64, 256)]
+    [TestCase(5, 128, 32)]
+    public void BlockPerHeadHasTheBitsOfV2(int shapeIndex, int v2Threads, int v3Threads)
+    {
+        var driver = AttentionDrivers.Production();
+        var shape = shapeIndex == 2 ? new TaskShape(7, 2, 49, 128, 4) : Shapes[shapeIndex];
+        var v2 = TaskAttentionCase.Run(driver, new TaskAttentionV2(), v2Threads, shape);
+        var v3 = TaskAttentionCase.Run(driver, new TaskAttentionV3(), v3Threads, shape);
+        GpsaKernelTests.ExpectSameBits(v2, v3, "v3 against v2");
+    }
+
+    [Test]
+    public void BlockPerHeadIsBitwiseReproducibleAcrossRunsAndSchedules()
+    {
+        var driver = AttentionDrivers.Production();
+        var shape = new TaskShape(5, 2, 25, 64, 2);
+        var first = TaskAttentionCase.Run(driver, new TaskAttentionV3(), 64, shape);
+        var second = TaskAttentionCase.Run(driver, new TaskAttentionV3(), 64, shape);
+        var reverse = AttentionDrivers.WithSchedule(driver, EmulatorSchedule.Reverse, () => TaskAttentionCase.Run(driver, new TaskAttentionV3(), 64, shape));
+        GpsaKernelTests.ExpectSameBits(first, second, "rerun");
+        GpsaKernelTests.ExpectSameBits(first, reverse, "reverse schedule");
+    }
 
     [TestCaseSource(nameof(V1Cases))]
     public void NaiveMatchesCpuBackend(TaskShape shape, int threads) =>

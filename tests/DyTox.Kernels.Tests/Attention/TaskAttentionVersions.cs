@@ -31,6 +31,28 @@ internal sealed class TaskAttentionV2 : ITaskAttentionVersion
     public long ScratchBytes(int tasks, int batch, int n, int heads) => TaskAttentionKernels.BackwardScratchBytes(tasks, batch, n, heads);
 }
 
+/// <summary>v3, kernels/task_attention_v3.cu (one block per (b, h), all tasks) through the production launcher.</summary>
+internal sealed class TaskAttentionV3 : ITaskAttentionVersion
+{
+    public string Name => "v3";
+
+    private static TaskAttentionKernels Launcher(ICudaDriver driver, int threads) => new(driver) { BlockThreads = threads, Version = 3 };
+
+    public void Forward(ICudaDriver driver, int threads, ulong q, ulong kTok, ulong vTok, ulong kPatch, ulong vPatch, ulong attn, ulong output,
+                        int tasks, int batch, int n, int dim, int heads, float scale)
+    {
+        var launcher = Launcher(driver, threads);
+        Assert.That(launcher.Runs(tasks, n, dim / heads), Is.EqualTo(3), "v3 fits this shape");
+        launcher.Forward(q, kTok, vTok, kPatch, vPatch, attn, output, tasks, batch, n, dim, heads, scale);
+    }
+
+    public void Backward(ICudaDriver driver, int threads, ulong dOut, ulong q, ulong kTok, ulong vTok, ulong kPatch, ulong vPatch, ulong attn,
+                         ulong dq, ulong dkTok, ulong dvTok, ulong dkPatch, ulong dvPatch, int tasks, int batch, int n, int dim, int heads, float scale, ulong scratch) =>
+        Launcher(driver, threads).Backward(dOut, q, kTok, vTok, kPatch, vPatch, attn, dq, dkTok, dvTok, dkPatch, dvPatch, tasks, batch, n, dim, heads, scale, 0);
+
+    public long ScratchBytes(int tasks, int batch, int n, int heads) => 4;
+}
+
 /// <summary>v1, the naive kernels/dev/task_attention_v1.cu (one thread per (t, b, h)), launched directly.</summary>
 internal sealed unsafe class TaskAttentionV1 : ITaskAttentionVersion
 {

@@ -43,6 +43,26 @@ public static partial class BackendChecks
         yield return new("GpsaForward and backward (Fused, v4 tensor cores)", c => TensorCores(c, GpsaForwardBackward));
         yield return new("GPSA v4 tensor cores vs reference path", c => TensorCores(c, FusedVersusReferenceGpsa));
         yield return new("task attention fused vs reference path", FusedVersusReferenceTask);
+        yield return new("TaskAttention forward and backward (Fused, v3 block per head)", c => AtTaskVersion(c, 3, () => TaskAttention(c)));
+        yield return new("task attention v3 has the bits of v2", TaskV3MatchesV2);
+    }
+
+    /// <summary>Runs <paramref name="body"/> on the fused task-attention kernels of <paramref name="version"/>.</summary>
+    private static T AtTaskVersion<T>(BackendCheckContext c, int version, Func<T> body)
+    {
+        var saved = c.Gpu.TaskAttentionVersion;
+        c.Gpu.TaskAttentionVersion = version;
+        try { return c.WithPath(AttentionPath.Fused, body); }
+        finally { c.Gpu.TaskAttentionVersion = saved; }
+    }
+
+    /// <summary>v3 evaluates every task's row with v2's expressions in v2's order: all seven outputs bit for bit.</summary>
+    private static CheckResult TaskV3MatchesV2(BackendCheckContext c)
+    {
+        var (_, xg) = TaskData(c, 450);
+        var v2 = AtTaskVersion(c, 2, () => RunTask(c.Gpu, xg, c.Shapes.Heads));
+        var v3 = AtTaskVersion(c, 3, () => RunTask(c.Gpu, xg, c.Shapes.Heads));
+        return All([.. TaskNames.Select((name, i) => Compare.Bitwise(name, v3[i].ToArray<float>(), v2[i].ToArray<float>()))]);
     }
 
     /// <summary>Runs <paramref name="check"/> with GPSA on the tensor-core kernels at a token count they take.</summary>

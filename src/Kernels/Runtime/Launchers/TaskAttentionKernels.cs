@@ -1,25 +1,57 @@
 namespace DyTox.Kernels.Runtime.Launchers;
 
 /// <summary>
-/// Launchers for kernels/task_attention.cu: DyTox task attention (IBackend.TaskAttentionForward/Backward) on
+/// Launchers for the task-attention kernels: DyTox task attention (IBackend.TaskAttentionForward/Backward) on
 /// device pointers, float32. q, kTok, vTok, output [T, B, D]; kPatch, vPatch [B, N, D]; attn [T, B, H, 1+N]
-/// (token key first). One warp per (t, b, h) row; dkPatch/dvPatch summed over tasks in increasing t by a
-/// second kernel (no atomics, bitwise reproducible).
+/// (token key first). Two versions, same results to the bit: v2 (kernels/task_attention.cu) runs one warp per
+/// (t, b, h) row and sums dkPatch/dvPatch over tasks in a second kernel through scratch; v3
+/// (kernels/task_attention_v3.cu) runs one block per (b, h) with the head's patch keys and values staged once in
+/// shared memory for all tasks and sums over tasks in the same kernel. No atomics, bitwise reproducible.
 /// </summary>
 public sealed unsafe class TaskAttentionKernels
 {
     public const string Source = "task_attention.cu";
-    public const int DefaultBlockThreads = 128;   // 4 (t, b, h) rows per block
+    /// <summary>The block-per-(b, h) version (v3).</summary>
+    public const string BlockPerHeadSource = "task_attention_v3.cu";
+    public const int DefaultBlockThreads = 128;   // v2: 4 (t, b, h) rows per block; v3: 4 warps taking the tasks in turn
     private const int PatchThreads = 256;
 
     private readonly ICudaDriver _driver;
     private readonly KernelCache _kernels;
+    private readonly KernelCache _blockPerHeadKernels;
 
     public TaskAttentionKernels(ICudaDriver driver)
     {
         _driver = driver ?? throw new ArgumentNullException(nameof(driver));
         _kernels = new KernelCache(driver, Source);
+        _blockPerHeadKernels = new KernelCache(driver, BlockPerHeadSource);
     }
+
+    /// <summary>
+    /// The version <see cref="Forward"/> and <see cref="Backward"/> run: 2 (default until v3 is measured faster on a
+    /// GPU, kernels/README.md) or 3 where its shared memory fits (<see cref="Runs"/>; v2 otherwise). The two give the
+    /// same bits. DYTOX_TASK_ATTENTION_VERSION=3 selects v3 for new instances.
+    /// </summary>
+    public int Version
+    {
+        get;
+        set => field = value is 2 or 3 ? value : throw new ArgumentOutOfRangeException(nameof(Version), value, "Version must be 2 or 3.");
+    } = Environment.GetEnvironmentVariable("DYTOX_TASK_ATTENTION_VERSION") == "3" ? 3 : 2;
+
+    /// <summary>The version that runs at this shape: v3 when selected and both of its kernels' shared memory fits the device, else v2.</summary>
+    public int Runs(int tasks, int n, int headDim) =>
+        Version == 3 && Math.Max(BlockPerHeadForwardSharedBytes(n, headDim, BlockThreads), BlockPerHeadBackwardSharedBytes(tasks, n, headDim)) <= SharedLimit
+            ? 3 : 2;
+
+    /// <summary>v3 forward: the head's K and V rows at d + 1 floats, and per warp one query row and one key row.</summary>
+    public static int BlockPerHeadForwardSharedBytes(int n, int headDim, int threads) =>
+        checked((2 * n * (headDim + 1) + threads / 32 * (headDim + n + 1)) * sizeof(float));
+
+    /// <summary>v3 backward: the head's K and V rows at d + 1 floats, every task's q and dO rows, attn and z rows.</summary>
+    public static int BlockPerHeadBackwardSharedBytes(int tasks, int n, int headDim) =>
+        checked((2 * n * (headDim + 1) + 2 * tasks * headDim + 2 * tasks * (n + 1)) * sizeof(float));
+
+    private int SharedLimit => Math.Max(_driver.Device.MaxSharedMemoryPerBlockOptin, _driver.Device.MaxSharedMemoryPerBlock);
 
     /// <summary>Threads per block of the row kernels (a multiple of 32, 32–1024; one warp per row).</summary>
     public int BlockThreads
@@ -41,13 +73,20 @@ public sealed unsafe class TaskAttentionKernels
         ShapeChecks.Pointer(kPatch, nameof(kPatch)); ShapeChecks.Pointer(vPatch, nameof(vPatch));
         ShapeChecks.Pointer(attn, nameof(attn)); ShapeChecks.Pointer(output, nameof(output));
         var (grid, shared) = RowLaunch(tasks, batch, n, dim, heads, scale);
+        if (Runs(tasks, n, dim / heads) == 3)
+        {
+            void** args3 = stackalloc void*[] { &q, &kTok, &vTok, &kPatch, &vPatch, &attn, &output, &tasks, &batch, &n, &dim, &heads, &scale };
+            _driver.Launch(_blockPerHeadKernels["task_attention_forward_v3_f32"], HeadGrid(batch, heads), new Dim3(BlockThreads),
+                           BlockPerHeadForwardSharedBytes(n, dim / heads, BlockThreads), args3);
+            return;
+        }
         void** args = stackalloc void*[] { &q, &kTok, &vTok, &kPatch, &vPatch, &attn, &output, &tasks, &batch, &n, &dim, &heads, &scale };
         _driver.Launch(_kernels["task_attention_forward_f32"], grid, new Dim3(BlockThreads), shared, args);
     }
 
     /// <summary>
     /// dq, dkTok, dvTok [T, B, D] and dkPatch, dvPatch [B, N, D] (summed over tasks). <paramref name="scratch"/> must
-    /// hold <see cref="BackwardScratchBytes"/> bytes.
+    /// hold <see cref="BackwardScratchBytes"/> bytes when v2 runs (<see cref="Runs"/>); v3 needs none (pass 0).
     /// </summary>
     public void Backward(ulong dOut, ulong q, ulong kTok, ulong vTok, ulong kPatch, ulong vPatch, ulong attn,
                          ulong dq, ulong dkTok, ulong dvTok, ulong dkPatch, ulong dvPatch,
@@ -57,8 +96,16 @@ public sealed unsafe class TaskAttentionKernels
         ShapeChecks.Pointer(vTok, nameof(vTok)); ShapeChecks.Pointer(kPatch, nameof(kPatch)); ShapeChecks.Pointer(vPatch, nameof(vPatch));
         ShapeChecks.Pointer(attn, nameof(attn)); ShapeChecks.Pointer(dq, nameof(dq)); ShapeChecks.Pointer(dkTok, nameof(dkTok));
         ShapeChecks.Pointer(dvTok, nameof(dvTok)); ShapeChecks.Pointer(dkPatch, nameof(dkPatch)); ShapeChecks.Pointer(dvPatch, nameof(dvPatch));
-        ShapeChecks.Pointer(scratch, nameof(scratch));
         var (grid, shared) = RowLaunch(tasks, batch, n, dim, heads, scale);
+        if (Runs(tasks, n, dim / heads) == 3)
+        {
+            void** args3 = stackalloc void*[] { &dOut, &q, &kTok, &vTok, &kPatch, &vPatch, &attn, &dq, &dkTok, &dvTok, &dkPatch, &dvPatch,
+                                                &tasks, &batch, &n, &dim, &heads, &scale };
+            _driver.Launch(_blockPerHeadKernels["task_attention_backward_v3_f32"], HeadGrid(batch, heads), new Dim3(BlockThreads),
+                           BlockPerHeadBackwardSharedBytes(tasks, n, dim / heads), args3);
+            return;
+        }
+        ShapeChecks.Pointer(scratch, nameof(scratch));
         void** args = stackalloc void*[] { &dOut, &q, &kTok, &vTok, &kPatch, &vPatch, &attn, &dq, &dkTok, &dvTok, &scratch,
                                            &tasks, &batch, &n, &dim, &heads, &scale };
         _driver.Launch(_kernels["task_attention_backward_rows_f32"], grid, new Dim3(BlockThreads), shared, args);
@@ -69,13 +116,17 @@ public sealed unsafe class TaskAttentionKernels
         _driver.Launch(_kernels["task_attention_backward_patches_f32"], new Dim3(blocks), new Dim3(PatchThreads), 0, patchArgs);
     }
 
-    /// <summary>Scratch of <see cref="Backward"/>: the softmax-backward rows z [T, B, H, 1+N].</summary>
+    /// <summary>Scratch of v2's <see cref="Backward"/>: the softmax-backward rows z [T, B, H, 1+N].</summary>
     public static long BackwardScratchBytes(int tasks, int batch, int n, int heads)
     {
         ShapeChecks.Positive(tasks, nameof(tasks)); ShapeChecks.Positive(batch, nameof(batch));
         ShapeChecks.Positive(n, nameof(n)); ShapeChecks.Positive(heads, nameof(heads));
         return checked((long)tasks * batch * heads * (n + 1) * sizeof(float));
     }
+
+    private static Dim3 HeadGrid(int batch, int heads) =>
+        (long)batch * heads <= int.MaxValue ? new Dim3(batch * heads)
+            : throw new ArgumentException($"batch·heads = {(long)batch * heads} exceeds the grid.", nameof(batch));
 
     private (Dim3 Grid, int Shared) RowLaunch(int tasks, int batch, int n, int dim, int heads, float scale)
     {
