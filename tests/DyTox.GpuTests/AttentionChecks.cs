@@ -5,7 +5,7 @@ using DyTox.Kernels.Tests.Attention;
 namespace DyTox.GpuTests;
 
 /// <summary>
-/// The fused attention kernels (GPSA v3, the tensor-core v4 and v6, task attention v2) on the real GPU against the CPU backend (ragged shapes and a CIFAR-width
+/// The fused attention kernels (GPSA v3, the tensor-core v4 and v6, task attention v2 and v3) on the real GPU against the CPU backend (ragged shapes and a CIFAR-width
 /// slice of the batch), each run twice and required to give the same bits (no atomics in any reduction).
 /// </summary>
 internal static class AttentionChecks
@@ -50,6 +50,31 @@ internal static class AttentionChecks
         foreach (var shape in TaskShapes)
             foreach (var result in Twice(() => TaskAttentionCase.Run(driver, task, 128, shape), $"task attention v2 {shape}"))
                 yield return result;
+        // v3 at the same shapes (and more tasks than its 4 warps), and against v2 bit for bit.
+        var task3 = new TaskAttentionV3();
+        foreach (var shape in (TaskShape[])[.. TaskShapes, new(10, 2, 64, 384, 12)])
+        {
+            foreach (var result in Twice(() => TaskAttentionCase.Run(driver, task3, 128, shape), $"task attention v3 {shape}"))
+                yield return result;
+            yield return SameBits(() => (TaskAttentionCase.Run(driver, task, 128, shape), TaskAttentionCase.Run(driver, task3, 128, shape)),
+                                  $"task attention v3 has the bits of v2 {shape}");
+        }
+    }
+
+    private static CheckResult SameBits(Func<(GpsaCase.Outcome A, GpsaCase.Outcome B)> run, string name)
+    {
+        try
+        {
+            var (a, b) = run();
+            bool same = a.Outputs.Count == b.Outputs.Count;
+            for (int i = 0; same && i < a.Outputs.Count; i++)
+                same = a.Outputs[i].AsSpan().SequenceEqual(b.Outputs[i]);
+            return new CheckResult(name, same, same ? "bitwise equal" : "outputs differ");
+        }
+        catch (Exception e)
+        {
+            return new CheckResult(name, false, e.Message);
+        }
     }
 
     private static IEnumerable<CheckResult> Twice(Func<GpsaCase.Outcome> run, string name)

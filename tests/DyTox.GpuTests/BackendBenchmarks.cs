@@ -34,8 +34,12 @@ internal static class BackendBenchmarks
         report.Bar("best fused GPSA fwd+bwd ≥ 3× faster than the cuBLAS reference path (CIFAR B=128, N=64, D=384, H=12)", speedup >= 3,
                    $"reference {cifar.Reference:F1} µs / fused {cifar.Fused:F1} µs = {speedup:F2}×");
 
-        TaskAttention(gpu, timer, report, CifarTokens);
-        if (!quick) Guard(report, "task attention at ImageNet's N=196", () => TaskAttention(gpu, timer, report, ImageNetTokens));
+        // Task attention at one task token (every task-0 step) and at ten (CIFAR 10-10's last task), both fused versions.
+        foreach (var tasks in new[] { 1, Tasks })
+        {
+            Guard(report, $"task attention T={tasks}", () => TaskAttention(gpu, timer, report, CifarTokens, tasks));
+            if (!quick) Guard(report, $"task attention at ImageNet's N=196, T={tasks}", () => TaskAttention(gpu, timer, report, ImageNetTokens, tasks));
+        }
 
         var gemm = SabGemms(gpu, timer, report, Batch * CifarTokens);
         var share = cifar.Fused / gemm;
@@ -127,10 +131,10 @@ internal static class BackendBenchmarks
         return (best.Value, times["Reference"]);
     }
 
-    private static void TaskAttention(CudaBackend gpu, GpuTimer timer, Report report, int n)
+    private static void TaskAttention(CudaBackend gpu, GpuTimer timer, Report report, int n, int t)
     {
         using var scope = TensorScope.Begin();
-        int t = Tasks, b = Batch, d = Dim, h = Heads;
+        int b = Batch, d = Dim, h = Heads;
         var q = Rand(gpu, 11, -1, 1, t, b, d);
         var kt = Rand(gpu, 12, -1, 1, t, b, d);
         var vt = Rand(gpu, 13, -1, 1, t, b, d);
@@ -150,13 +154,29 @@ internal static class BackendBenchmarks
             gpu.TaskAttentionForward(q, kt, vt, kp, vp, h, scale, attn, output);
             gpu.TaskAttentionBackward(dOut, q, kt, vt, kp, vp, h, scale, attn, dq, dkt, dvt, dkp, dvp);
         }
-        // Memory-bound: K and V patches are read by all T tasks; count the compulsory bytes once.
-        double bytes = 4.0 * (2 * b * n * d /* kp, vp */ * 2 /* fwd, bwd */ + 2 * b * n * d /* dkp, dvp */ + 8.0 * t * b * d);
-        foreach (var path in new[] { AttentionPath.Fused, AttentionPath.Reference })
+        // Compulsory bytes, each tensor once: K and V patches read forward and backward, dK/dV patches written; the
+        // eight [T, B, D] rows (q, kTok, vTok, output forward; dOut, dq, dkTok, dvTok backward); attn written then read.
+        double bytes = 4.0 * (2.0 * b * n * d * 2 + 2.0 * b * n * d + 8.0 * t * b * d + 2.0 * t * b * h * (1 + n));
+        var shape = $"T{t} B{b} N{n} D{d} H{h}";
+        var times = new Dictionary<string, double>();
+        var savedVersion = gpu.TaskAttentionVersion;
+        try
         {
-            var us = WithPath(gpu, path, () => timer.Median(Both));
-            report.Bench($"task attention fwd+bwd ({path})", $"T{t} B{b} N{n} D{d} H{h}", us, bytes / us / 1e3, 0, Roofline(bytes / us / 1e3));
+            foreach (var version in new[] { 2, 3 })
+            {
+                gpu.TaskAttentionVersion = version;
+                var us = WithPath(gpu, AttentionPath.Fused, () => timer.Median(Both));
+                times[$"v{version}"] = us;
+                report.Bench($"task attention fwd+bwd (Fused v{version})", shape, us, bytes / us / 1e3, 0, Roofline(bytes / us / 1e3));
+            }
         }
+        finally { gpu.TaskAttentionVersion = savedVersion; }
+        report.Bench("task attention fwd+bwd speed-up (v2 / v3)", shape, 0, 0, 0, $"{times["v2"] / times["v3"]:F2}x");
+        report.Bench("task attention fastest fused version", shape, Math.Min(times["v2"], times["v3"]), 0, 0,
+                     times["v3"] < times["v2"] ? "v3: promote it (TaskAttentionKernels.Version default)" : "v2: keep it");
+        if (t == 1) return; // the reference path once per shape, at T = 10
+        var reference = WithPath(gpu, AttentionPath.Reference, () => timer.Median(Both));
+        report.Bench("task attention fwd+bwd (Reference)", shape, reference, bytes / reference / 1e3, 0, Roofline(bytes / reference / 1e3));
     }
 
     /// <summary>The SAB's Linear layers forward and backward at <paramref name="rows"/> rows; returns their total time.</summary>

@@ -12,6 +12,9 @@ public interface IKernelCounted
 {
     double Bytes(string method);
     double Flops(string method);
+
+    /// <summary>The benchmark's parameters other than the shape (e.g. a kernel version), part of its device-time key.</summary>
+    string Variant => "";
 }
 
 /// <summary>Device times per benchmark case (in-process, so the summary columns can read them).</summary>
@@ -39,7 +42,7 @@ internal static class DeviceTimes
         }
     }
 
-    public static string Key(string type, string method, object? shape) => $"{type}.{method}.{shape}";
+    public static string Key(string type, string method, object? shape, string variant = "") => $"{type}.{method}.{shape}.{variant}";
 }
 
 /// <summary>One derived column: device time (events), GB/s, GFLOP/s, fraction of the H200 roofline, or the device name.</summary>
@@ -68,7 +71,7 @@ public sealed class KernelColumn(string id, string legend, Func<IKernelCounted, 
             if (p.Name == "Shape") shape = p.Value;
         }
         var method = benchmarkCase.Descriptor.WorkloadMethod.Name;
-        var ms = DeviceTimes.Median(DeviceTimes.Key(type.Name, method, shape));
+        var ms = DeviceTimes.Median(DeviceTimes.Key(type.Name, method, shape, instance.Variant));
         return value(instance, method, ms);
     }
 }

@@ -4,7 +4,8 @@ using DyTox.Kernels.Runtime.Launchers;
 
 namespace DyTox.Bench.Kernels;
 
-/// <summary>Task attention kernels (kernels/task_attention.cu) at the DyTox CIFAR and ImageNet shapes with 10 task tokens
+/// <summary>Task attention kernels, v2 (kernels/task_attention.cu, one warp per (t, b, h)) and v3
+/// (kernels/task_attention_v3.cu, one block per (b, h)), at the DyTox CIFAR and ImageNet shapes with 10 task tokens
 /// (2 on the emulator, whose times are not performance).</summary>
 [Config(typeof(KernelBenchConfig))]
 public class TaskAttentionKernelBenchmarks : IKernelCounted
@@ -18,6 +19,11 @@ public class TaskAttentionKernelBenchmarks : IKernelCounted
 
     public static IEnumerable<KernelBenchShape> Shapes => KernelBenchShape.All;
 
+    [Params(2, 3)]
+    public int Version { get; set; }
+
+    public string Variant => $"v{Version}";
+
     private static ICudaDriver Driver => KernelBenchDevice.Driver;
 
     [GlobalSetup]
@@ -26,7 +32,7 @@ public class TaskAttentionKernelBenchmarks : IKernelCounted
         var s = Shape;
         long tbd = (long)s.Tasks * s.Batch * s.Dim, bnd = (long)s.Batch * s.Tokens * s.Dim;
         _arena = new DeviceArena(Driver);
-        _k = new TaskAttentionKernels(Driver);
+        _k = new TaskAttentionKernels(Driver) { Version = Version };
         _q = _arena.Uniform(tbd); _kTok = _arena.Uniform(tbd); _vTok = _arena.Uniform(tbd);
         _kPatch = _arena.Uniform(bnd); _vPatch = _arena.Uniform(bnd);
         _attn = _arena.Zeros((long)s.Tasks * s.Batch * s.Heads * (s.Tokens + 1));
@@ -39,7 +45,7 @@ public class TaskAttentionKernelBenchmarks : IKernelCounted
     }
 
     private void Timed(string method, Action launch) =>
-        DeviceTimes.Add(DeviceTimes.Key(nameof(TaskAttentionKernelBenchmarks), method, Shape), KernelBenchDevice.TimeMilliseconds(launch));
+        DeviceTimes.Add(DeviceTimes.Key(nameof(TaskAttentionKernelBenchmarks), method, Shape, Variant), KernelBenchDevice.TimeMilliseconds(launch));
 
     [Benchmark(Baseline = true)]
     public void Forward() => Timed(nameof(Forward), () =>

@@ -42,7 +42,8 @@ internal sealed class TaskAttentionV3 : ITaskAttentionVersion
                         int tasks, int batch, int n, int dim, int heads, float scale)
     {
         var launcher = Launcher(driver, threads);
-        Assert.That(launcher.Runs(tasks, n, dim / heads), Is.EqualTo(3), "v3 fits this shape");
+        if (launcher.Runs(tasks, n, dim / heads) != 3)
+            throw new InvalidOperationException($"v3 does not fit T={tasks}, N={n}, head dim {dim / heads} on this device; v2 would run instead.");
         launcher.Forward(q, kTok, vTok, kPatch, vPatch, attn, output, tasks, batch, n, dim, heads, scale);
     }
 
