@@ -52,6 +52,54 @@ public class ReplicaGradientsTests
         foreach (var d in devices) d.Dispose();
     }
 
+    /// <summary>Replicas whose parameter copies live on other devices (other backends): their gradients come over to
+    /// rank 0's device and give the bits of the same replicas taking turns on rank 0's parameter; the copies are left
+    /// without a gradient, and a copy that received none contributes zero.</summary>
+    [Test]
+    public void ReplicasOnOtherDevicesGiveTheBitsOfReplicasInTurn([Values(2, 3)] int replicas)
+    {
+        using var scope = TensorScope.Begin();
+        var rng = new Rng(15);
+        var init = Values(rng, [6, 6], DType.Float32);
+        var inputs = Enumerable.Range(0, replicas).Select(_ => Values(rng, [7, 6], DType.Float32)).ToArray();
+
+        using var inTurn = NewParameter(init);
+        using (var gradients = new ReplicaGradients(replicas))
+        {
+            for (int r = 0; r < replicas; r++) { Backward(inTurn, inputs[r]); gradients.Collect([inTurn]); }
+            gradients.Reduce();
+        }
+
+        using var master = NewParameter(init);
+        var devices = Enumerable.Range(1, replicas - 1).Select(_ => new DyTox.Tensor.Cpu.CpuBackend()).ToArray();
+        var copies = devices.Select(device =>
+        {
+            var t = TensorScope.Unscoped(() => device.Empty(DType.Float32, [6, 6]));
+            new DeviceTransfer().Copy(init, t);
+            return new Parameter(t);
+        }).ToArray();
+        Backward(master, inputs[0]);
+        for (int r = 1; r < replicas; r++)
+        {
+            using var x = device(r).Empty(DType.Float32, [7, 6]);
+            new DeviceTransfer().Copy(inputs[r], x);
+            Backward(copies[r - 1], x);
+            Assert.That(copies[r - 1].Grad!.Backend, Is.SameAs(device(r)));
+        }
+        var transfer = new DeviceTransfer();
+        using (var gradients = new ReplicaGradients(replicas))
+        {
+            gradients.Collect([master]);
+            for (int r = 1; r < replicas; r++) gradients.Collect([master], [copies[r - 1]], transfer);
+            gradients.Reduce();
+        }
+        Assert.That(master.Grad!.ToArray<float>(), Is.EqualTo(inTurn.Grad!.ToArray<float>()));
+        Assert.That(copies.All(c => !c.HasGrad), Is.True, "collected gradients leave the copies empty");
+        foreach (var c in copies) c.Dispose();
+
+        DyTox.Tensor.Cpu.CpuBackend device(int rank) => devices[rank - 1];
+    }
+
     /// <summary>The mean of the replicas' batch-mean gradients is the gradient of the whole batch's mean.</summary>
     [Test]
     public void TheMeanOfReplicaGradientsIsTheGradientOfTheGlobalBatch()

@@ -17,6 +17,7 @@ namespace DyTox.Autograd;
 public sealed class ReplicaGradients : IDisposable
 {
     private readonly Dictionary<Parameter, TensorT> sums = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Parameter, TensorT> incoming = new(ReferenceEqualityComparer.Instance);
     private readonly List<Parameter> received = [];
     private readonly HashSet<Parameter> receivedSet = new(ReferenceEqualityComparer.Instance);
     private int collected;
@@ -34,22 +35,66 @@ public sealed class ReplicaGradients : IDisposable
     /// (call once per replica, in rank order). A parameter without a gradient contributes zero.</summary>
     public void Collect(IEnumerable<Parameter> parameters)
     {
-        if (Replicas == 1) return;
-        if (collected == Replicas)
-            throw new InvalidOperationException($"Collect was called more than {Replicas} times before Reduce.");
-        foreach (var p in parameters)
+        if (!BeginCollect()) return;
+        foreach (var p in parameters) Add(p, p);
+        collected++;
+    }
+
+    /// <summary>
+    /// Takes the gradients of a replica that ran on another device: <paramref name="source"/>[i] is that replica's copy
+    /// of <paramref name="parameters"/>[i], and its gradient comes over (unchanged bits, through <paramref name="transfer"/>)
+    /// to be summed into <paramref name="parameters"/>[i]'s. Same order and arithmetic as <see cref="Collect(IEnumerable{Parameter})"/>,
+    /// so R replicas on R devices give the bits of R replicas run in turn on one.
+    /// </summary>
+    public void Collect(IReadOnlyList<Parameter> parameters, IReadOnlyList<Parameter> source, DeviceTransfer transfer)
+    {
+        ArgumentNullException.ThrowIfNull(transfer);
+        if (parameters.Count != source.Count)
+            throw new ArgumentException($"{source.Count} replica parameters for {parameters.Count} parameters.", nameof(source));
+        if (!BeginCollect()) return;
+        for (int i = 0; i < parameters.Count; i++)
         {
-            if (p.Grad is not { } grad) continue;
-            var sum = SumOf(p);
-            if (receivedSet.Add(p))
+            var from = source[i];
+            if (from.Grad is not { } grad || ReferenceEquals(from, parameters[i]) || ReferenceEquals(grad.Backend, parameters[i].Value.Backend))
             {
-                received.Add(p);
-                sum.Backend.Copy(grad, sum);
+                Add(parameters[i], from);
+                continue;
             }
-            else sum.Backend.Axpy(1.0, grad, sum);
-            p.ZeroGrad();
+            var incoming = IncomingOf(parameters[i]);
+            transfer.Copy(grad, incoming);
+            Add(parameters[i], incoming);
+            from.ZeroGrad();
         }
         collected++;
+    }
+
+    // False with one replica: its gradients stay where the backward pass left them.
+    private bool BeginCollect()
+    {
+        if (Replicas == 1) return false;
+        if (collected == Replicas)
+            throw new InvalidOperationException($"Collect was called more than {Replicas} times before Reduce.");
+        return true;
+    }
+
+    // Moves `from`'s gradient (on p's device) into p's sum.
+    private void Add(Parameter p, Parameter from)
+    {
+        if (from.Grad is not { } grad) return;
+        Add(p, grad);
+        from.ZeroGrad();
+    }
+
+    // The first replica's gradient is copied, later ones added: (g₀ + g₁) + g₂ …
+    private void Add(Parameter p, TensorT grad)
+    {
+        var sum = SumOf(p);
+        if (receivedSet.Add(p))
+        {
+            received.Add(p);
+            sum.Backend.Copy(grad, sum);
+        }
+        else sum.Backend.Axpy(1.0, grad, sum);
     }
 
     /// <summary>Sets each parameter's gradient to the mean of the collected ones (after all replicas).</summary>
@@ -64,19 +109,26 @@ public sealed class ReplicaGradients : IDisposable
         collected = 0;
     }
 
-    private TensorT SumOf(Parameter p)
+    private TensorT SumOf(Parameter p) => BufferOf(sums, p);
+
+    // A replica gradient that came over from another device, before it is summed (one per parameter, reused).
+    private TensorT IncomingOf(Parameter p) => BufferOf(incoming, p);
+
+    private static TensorT BufferOf(Dictionary<Parameter, TensorT> buffers, Parameter p)
     {
-        if (sums.TryGetValue(p, out var sum)) return sum;
+        if (buffers.TryGetValue(p, out var buffer)) return buffer;
         var v = p.Value;
-        sum = TensorScope.Unscoped(() => v.Backend.Empty(v.DType, v.Shape));
-        sums.Add(p, sum);
-        return sum;
+        buffer = TensorScope.Unscoped(() => v.Backend.Empty(v.DType, v.Shape));
+        buffers.Add(p, buffer);
+        return buffer;
     }
 
     public void Dispose()
     {
         foreach (var sum in sums.Values) sum.Dispose();
+        foreach (var buffer in incoming.Values) buffer.Dispose();
         sums.Clear();
+        incoming.Clear();
         received.Clear();
         receivedSet.Clear();
     }

@@ -24,9 +24,7 @@ public static class TensorTransfer
             WriteDoubles(values, destination);
             return;
         }
-        var bytes = new byte[source.Numel * source.DType.Size()];
-        using (var dense = source.Contiguous()) dense.Backend.CopyToHost(dense, bytes);
-        destination.Backend.CopyFromHost(bytes, destination);
+        using (var dense = source.Contiguous()) new DeviceTransfer().Copy(dense, destination);
     }
 
     private static double[] ToDoubles(TensorT t) => t.DType switch

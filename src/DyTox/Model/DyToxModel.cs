@@ -179,6 +179,43 @@ public sealed class DyToxModel : Module
         return teacher;
     }
 
+    /// <summary>
+    /// An exact replica of this model on <paramref name="device"/> (a data-parallel rank's copy): the same tasks, task
+    /// tokens and heads, the divergence head too; the same weights bit for bit; the same trainable parameters; the same
+    /// train/eval mode of every module. The replica owns its weights (and, once trained, its gradients).
+    /// </summary>
+    public DyToxModel CloneTo(IBackend device, DeviceTransfer transfer)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(transfer);
+        var replica = new DyToxModel(Config, device, DType, new Rng(0));
+        bool tokenPerTask = TaskTokens.Count == TaskCount; // DyTox; the naive baseline has one token for all tasks
+        try
+        {
+            foreach (int classes in classesPerTask)
+                replica.AddTask(classes, withDivergenceHead: DivergenceHead is not null, newTaskToken: tokenPerTask);
+            var mine = NamedParameters().ToList();
+            var theirs = replica.NamedParameters().ToList();
+            if (theirs.Count != mine.Count || theirs.Where((p, i) => p.Name != mine[i].Name).Any())
+                throw new InvalidOperationException("the replica's parameters do not line up with the model's.");
+            for (int i = 0; i < mine.Count; i++)
+            {
+                transfer.Copy(mine[i].Parameter.Value, theirs[i].Parameter.Value);
+                theirs[i].Parameter.RequiresGrad = mine[i].Parameter.RequiresGrad;
+            }
+            // Depth first, parents before children: Train(bool) sets a whole subtree, the children then take their own mode.
+            var myModules = NamedModules().ToList();
+            var theirModules = replica.NamedModules().ToList();
+            for (int i = 0; i < myModules.Count; i++) theirModules[i].Module.Train(myModules[i].Module.Training);
+            return replica;
+        }
+        catch
+        {
+            replica.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Number of scalars in the parameters, optionally without the (training-only) divergence head.</summary>
     public new long ParameterCount(bool includeDivergenceHead) =>
         NamedParameters()

@@ -31,6 +31,9 @@ public sealed class BatchAssembler
 
     public int ImageElements => channels * height * width;
 
+    /// <summary>The same assembler putting its batches on <paramref name="device"/> (a data-parallel replica's device).</summary>
+    public BatchAssembler ForDevice(IBackend device) => new(pipeline, channels, height, width, device, dtype);
+
     /// <summary>Writes the normalised (and, for a training pipeline, augmented) images of
     /// <paramref name="positions"/> (positions into <paramref name="subset"/>) as CHW floats into
     /// <paramref name="destination"/>; sample i draws from stream (seed, epoch, firstPosition + i·positionStride)

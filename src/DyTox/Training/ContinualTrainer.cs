@@ -35,10 +35,16 @@ public sealed class ContinualTrainer : IDisposable
     private readonly TrainerCheckpoint? checkpoint;
     private DyToxModel model;
     private DyToxModel? teacher;
+    private readonly DeviceReplicas? replicas; // one replica per device; null when the replicas take turns on `backend`
     private double lastTrainLoss, lastLearningRate; // of the latest epoch, for the log line of a final evaluation
 
+    /// <param name="devices">One device per data-parallel replica (rank r runs on <c>devices[r]</c>; <c>devices[0]</c> is
+    /// <paramref name="backend"/>), or null: the <see cref="TrainerSettings.WorldSize"/> replicas take turns on
+    /// <paramref name="backend"/>. Either way the same bits: each replica's gradient is formed on its own and they are
+    /// summed in rank order.</param>
     public ContinualTrainer(TrainerSettings settings, ClassIncrementalScenario scenario, IBackend backend, DType dtype,
-                            AugmentationPipeline trainTransform, AugmentationPipeline testTransform, ITrainingObserver? observer = null)
+                            AugmentationPipeline trainTransform, AugmentationPipeline testTransform, ITrainingObserver? observer = null,
+                            IReadOnlyList<IBackend>? devices = null)
     {
         this.settings = settings.Validate();
         this.scenario = scenario;
@@ -52,6 +58,16 @@ public sealed class ContinualTrainer : IDisposable
             throw new ArgumentException(
                 $"the model expects {c.InChannels}×{c.ImageSize}×{c.ImageSize} images; dataset {scenario.Train.Name} has {BatchAssembler.DescribeShape(scenario.Train)} images, which the training transform makes {trainH}×{trainW}.");
         trainImages = new BatchAssembler(trainTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
+        if (devices is not null)
+        {
+            if (devices.Count != settings.WorldSize)
+                throw new ArgumentException($"{devices.Count} devices for world size {settings.WorldSize}: data parallelism over devices runs one replica per device.", nameof(devices));
+            if (!ReferenceEquals(devices[0], backend))
+                throw new ArgumentException("devices[0] must be the trainer's backend (rank 0 trains the model itself).", nameof(devices));
+            if (devices.Distinct(ReferenceEqualityComparer.Instance).Count() != devices.Count)
+                throw new ArgumentException("each replica needs a device of its own (a backend instance appears twice).", nameof(devices));
+            if (devices.Count > 1) replicas = new DeviceReplicas(devices, trainImages);
+        }
         testImages = new BatchAssembler(testTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
         featureImages = settings.RehearsalTestTransform ? testImages : trainImages;
         memory = new RehearsalMemory(settings.Method == ContinualMethod.DyTox ? settings.MemorySize : 0, settings.FixedMemory, scenario.ClassCount);
@@ -116,6 +132,7 @@ public sealed class ContinualTrainer : IDisposable
         if (!trainDone)
         {
             model.SetTrainablePhase(t == 0 || settings.Method != ContinualMethod.DyTox ? TrainingPhase.Task0 : TrainingPhase.TaskMain);
+            replicas?.Mirror(model, teacher);
             var lr = settings.ScaledLearningRate(t);
             var schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRateFor(t));
             using var optimizer = NewOptimizer(lr);
@@ -165,6 +182,7 @@ public sealed class ContinualTrainer : IDisposable
         model.SetTrainablePhase(TrainingPhase.Finetune);
         if (!settings.ReferenceFinetuneDropPath)
             foreach (var sab in model.Sabs) sab.Eval(); // frozen SABs run without stochastic depth (§7.10 fixed)
+        replicas?.Mirror(model, teacher: null); // no distillation in the finetuning
         var set = memory.ToSubset(scenario.Train);
         var lr = settings.ScaledFinetuningLearningRate(t);
         using var optimizer = NewOptimizer(lr);
@@ -207,8 +225,8 @@ public sealed class ContinualTrainer : IDisposable
         var clock = Stopwatch.StartNew();
         // Each epoch's drop-path masks and MixUp draws come from streams keyed by (task, phase, epoch, module, rank),
         // so a run resumed at an epoch boundary draws exactly what the uninterrupted run drew.
-        var streams = new ReplicaStreams(model, rootRng, t, phase, epoch, replicas);
-        var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
+        var streams = new ReplicaStreams(ModelsByRank(replicas), rootRng, t, phase, epoch);
+        var trainable = StepParameters.Of(model.Parameters().Where(p => p.RequiresGrad).ToList(), this.replicas);
         if (steps < batches[0].Count) for (int r = 0; r < replicas; r++) batches[r] = batches[r].GetRange(0, steps);
         using var host = new EpochBatches(trainImages, set, batches, SeedOf(t, (int)phase), epoch, model.TotalClasses,
                                           settings.MixupAlpha, settings.LabelSmoothing, streams.MixUp, Prefetch);
@@ -236,76 +254,153 @@ public sealed class ContinualTrainer : IDisposable
     /// own, the replicas' gradients are averaged in rank order (<see cref="ReplicaGradients"/>), and with SAM the
     /// same is done again at the perturbed weights. Returns the mean of the replicas' losses.</summary>
     private double TrainStep(int t, TrainerPhase phase, HostBatch[] batches, int epoch,
-                             Optimizer optimizer, ReplicaGradients gradients, List<Parameter> trainable, AdaptiveSam? sam, ReplicaStreams streams)
+                             Optimizer optimizer, ReplicaGradients gradients, StepParameters trainable, AdaptiveSam? sam, ReplicaStreams streams)
     {
         using var scope = TensorScope.Begin();
         Tape.Current.Clear();
-        int replicas = batches.Length;
+        int count = batches.Length;
         bool main = phase == TrainerPhase.Train && settings.Method == ContinualMethod.DyTox && t > 0;
         bool sharpness = sam is not null && phase == TrainerPhase.Train;
-        var kept = sharpness ? new ReplicaInput[replicas] : null; // SAM's second pass reuses each replica's batch
-        optimizer.ZeroGrad();
-        double lossSum = 0;
-        for (int r = 0; r < replicas; r++)
+        var kept = sharpness ? new ReplicaInput?[count] : null; // SAM's second pass reuses each replica's batch
+        try
         {
-            var input = PrepareReplica(batches[r], main);
-            double value = BackwardReplica(input, r, main, streams, gradients, trainable);
-            if (!double.IsFinite(value))
-                throw new InvalidOperationException($"task {t} {phase} epoch {epoch}: the loss became {value}; stopping before the weights are corrupted (the last checkpoint is intact).");
-            lossSum += value;
-            if (kept is not null) kept[r] = input;
-            else input.Dispose();
-        }
-        gradients.Reduce();
-        if (kept is not null)
-        {
-            sam!.Perturb(trainable);
             optimizer.ZeroGrad();
-            for (int r = 0; r < replicas; r++) BackwardReplica(kept[r], r, main, streams, gradients, trainable);
+            var losses = ReplicaPasses(batches, main, streams, gradients, trainable, kept);
+            double lossSum = 0;
+            foreach (double value in losses)
+            {
+                if (!double.IsFinite(value))
+                    throw new InvalidOperationException($"task {t} {phase} epoch {epoch}: the loss became {value}; stopping before the weights are corrupted (the last checkpoint is intact).");
+                lossSum += value;
+            }
             gradients.Reduce();
-            sam.Restore();
+            if (kept is not null)
+            {
+                sam!.Perturb(trainable.Master);
+                replicas?.Broadcast(trainable.Master, trainable.Copies!);
+                optimizer.ZeroGrad();
+                ReplicaPasses(batches, main, streams, gradients, trainable, kept);
+                gradients.Reduce();
+                sam.Restore();
+            }
+            optimizer.Step();
+            replicas?.Broadcast(trainable.Master, trainable.Copies!);
+            return lossSum / count;
         }
-        optimizer.Step();
-        return lossSum / replicas;
+        finally
+        {
+            if (kept is not null) foreach (var input in kept) input?.Dispose();
+        }
     }
 
-    /// <summary>One replica's batch on the device: its images and targets (prepared on the host by <see cref="EpochBatches"/>)
-    /// and, in the main training of t ≥ 1, the teacher's logits and the divergence targets.</summary>
-    private ReplicaInput PrepareReplica(HostBatch batch, bool main)
+    /// <summary>
+    /// One forward and backward pass of every replica, whose gradients are then collected in rank order. On one device the
+    /// replicas take turns; with a device per replica they run at once (rank 0 on this thread, the others on threads of
+    /// their own) and their gradients come over to rank 0's device afterwards. With <paramref name="kept"/>, rank 0's inputs
+    /// are kept for a second pass (SAM) on one device; the other devices prepare theirs again (the same bits: the teacher
+    /// runs in evaluation mode).
+    /// </summary>
+    private double[] ReplicaPasses(HostBatch[] batches, bool main, ReplicaStreams streams, ReplicaGradients gradients,
+                                   StepParameters trainable, ReplicaInput?[]? kept)
     {
-        int count = batch.Count, classes = model.TotalClasses, oldClasses = model.OldClasses;
-        var x = new Variable(trainImages.ToTensor(batch.Pixels, count));
-        var y = backend.Empty(dtype, [count, classes]);
-        trainImages.Upload(batch.Targets, y);
+        int count = batches.Length;
+        var losses = new double[count];
+        if (replicas is null)
+        {
+            for (int r = 0; r < count; r++)
+            {
+                losses[r] = KeptPass(r, batches[r], main, streams, kept);
+                gradients.Collect(trainable.Master);
+            }
+            return losses;
+        }
+        var others = new Task[count - 1];
+        for (int r = 1; r < count; r++)
+        {
+            int rank = r;
+            others[r - 1] = Task.Factory.StartNew(() => losses[rank] = DevicePass(rank, batches[rank], main, streams),
+                                                  CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        Exception? failure = null;
+        try { losses[0] = KeptPass(0, batches[0], main, streams, kept); }
+        catch (Exception e) { failure = e; }
+        try { Task.WaitAll(others); }
+        catch (AggregateException e) { failure ??= e.InnerExceptions[0]; }
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        gradients.Collect(trainable.Master);
+        for (int r = 1; r < count; r++) gradients.Collect(trainable.Master, trainable.Copies![r], replicas.Transfer);
+        return losses;
+    }
+
+    // A pass of the trainer's own model (replica `rank` on one device, or rank 0), its inputs kept for SAM's second pass.
+    private double KeptPass(int rank, HostBatch batch, bool main, ReplicaStreams streams, ReplicaInput?[]? kept)
+    {
+        var input = kept?[rank] ?? PrepareReplica(model, teacher, trainImages, batch, main);
+        if (kept is not null) kept[rank] = input;
+        try { return BackwardReplica(model, input, rank, main, streams); }
+        finally { if (kept is null) input.Dispose(); }
+    }
+
+    // Replica `rank`'s pass on its own device, on its own thread: its batch uploaded there, its teacher's logits, its
+    // forward and backward, in a scope (and on a tape) of its own. Its gradients stay in its parameters until collected.
+    private double DevicePass(int rank, HostBatch batch, bool main, ReplicaStreams streams)
+    {
+        using var scope = TensorScope.Begin();
+        Tape.Current.Clear();
+        var replica = replicas!.Model(rank);
+        replica.ZeroGrad();
+        using var input = PrepareReplica(replica, replicas.Teacher(rank), replicas.Images(rank), batch, main);
+        return BackwardReplica(replica, input, rank, main, streams);
+    }
+
+    /// <summary>The replicas' models by rank: one model for all when they take turns on one device.</summary>
+    private IReadOnlyList<DyToxModel> ModelsByRank(int count) =>
+        replicas is null ? Enumerable.Repeat(model, count).ToArray() : Enumerable.Range(0, count).Select(r => r == 0 ? model : replicas.Model(r)).ToArray();
+
+    /// <summary>The trainable parameters of a phase: the model's, and each replica device's copies of them (null on one device).</summary>
+    private sealed record StepParameters(List<Parameter> Master, Parameter[][]? Copies)
+    {
+        public static StepParameters Of(List<Parameter> master, DeviceReplicas? replicas) =>
+            new(master, replicas is null ? null
+                : Enumerable.Range(0, replicas.Count).Select(r => r == 0 ? master.ToArray() : replicas.CopiesOf(r, master)).ToArray());
+    }
+
+    /// <summary>One replica's batch on its device: its images and targets (prepared on the host by <see cref="EpochBatches"/>)
+    /// and, in the main training of t ≥ 1, its teacher's logits and the divergence targets.</summary>
+    private ReplicaInput PrepareReplica(DyToxModel student, DyToxModel? kdTeacher, BatchAssembler images, HostBatch batch, bool main)
+    {
+        int count = batch.Count, classes = student.TotalClasses, oldClasses = student.OldClasses;
+        var device = student.Backend;
+        var x = new Variable(images.ToTensor(batch.Pixels, count));
+        var y = device.Empty(dtype, [count, classes]);
+        images.Upload(batch.Targets, y);
 
         TensorT? teacherLogits = null, divTargets = null;
         if (main)
         {
-            using (GradMode.NoGrad()) teacherLogits = teacher!.Forward(x, withDivergence: false).Logits.Value;
+            using (GradMode.NoGrad()) teacherLogits = kdTeacher!.Forward(x, withDivergence: false).Logits.Value;
             divTargets = settings.MixupAlpha > 0
                 ? DyToxLoss.DivergenceTargets(y, oldClasses)
-                : DyToxLoss.DivergenceTargets(batch.Labels, oldClasses, classes - oldClasses, backend, dtype);
+                : DyToxLoss.DivergenceTargets(batch.Labels, oldClasses, classes - oldClasses, device, dtype);
         }
         return new ReplicaInput(x, y, teacherLogits, divTargets);
     }
 
     /// <summary>Forward and backward of one replica's loss in a scope of its own (its activations go back to the
-    /// pool before the next replica runs), then its gradient is handed to <paramref name="gradients"/>.</summary>
-    private double BackwardReplica(ReplicaInput input, int rank, bool main, ReplicaStreams streams, ReplicaGradients gradients,
-                                   List<Parameter> trainable)
+    /// pool before the next replica runs); its gradient stays in <paramref name="student"/>'s parameters.</summary>
+    private double BackwardReplica(DyToxModel student, ReplicaInput input, int rank, bool main, ReplicaStreams streams)
     {
         using var scope = TensorScope.Begin();
         streams.Enter(rank);
-        var output = model.Forward(input.X, withDivergence: main);
+        var output = student.Forward(input.X, withDivergence: main);
         var loss = main
-            ? DyToxLoss.Compute(output, input.Y, model.OldClasses, input.TeacherLogits, input.DivergenceTargets, settings.DivergenceWeight,
+            ? DyToxLoss.Compute(output, input.Y, student.OldClasses, input.TeacherLogits, input.DivergenceTargets, settings.DivergenceWeight,
                                 settings.DistillationTemperature).Total
             : DyToxLoss.Classification(output.Logits, input.Y);
         double value = loss.Item();
         if (double.IsFinite(value)) Tape.Backward(loss);
         else Tape.Current.Clear();
         streams.Leave(rank);
-        gradients.Collect(trainable);
         return value;
     }
 
@@ -434,6 +529,7 @@ public sealed class ContinualTrainer : IDisposable
 
     public void Dispose()
     {
+        replicas?.Dispose();
         log?.Dispose();
         teacher?.Dispose();
         model.Dispose();

@@ -47,13 +47,14 @@ public class TrainerTests
     };
 
     internal static (ContinualTrainer Trainer, AugmentationPipeline Train, AugmentationPipeline Test) NewTrainer(
-        TrainerSettings settings, ClassIncrementalScenario scenario, DType dtype = DType.Float32, ITrainingObserver? observer = null)
+        TrainerSettings settings, ClassIncrementalScenario scenario, DType dtype = DType.Float32, ITrainingObserver? observer = null,
+        IReadOnlyList<IBackend>? devices = null)
     {
         var normalizer = ImageNormalizer.FromDatasetStatistics(scenario.Train);
         // No flips: the synthetic classes are bars at fixed positions, which a horizontal flip would swap.
         var train = new AugmentationPipeline(AugmentationPreset.None, normalizer);
         var test = new AugmentationPipeline(AugmentationPreset.None, normalizer);
-        return (new ContinualTrainer(settings, scenario, CpuBackend.Instance, dtype, train, test, observer), train, test);
+        return (new ContinualTrainer(settings, scenario, devices?[0] ?? CpuBackend.Instance, dtype, train, test, observer, devices), train, test);
     }
 
     internal static Dictionary<string, double[]> Weights(DyToxModel model) =>

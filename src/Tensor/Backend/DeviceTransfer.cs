@@ -1,0 +1,32 @@
+namespace DyTox.Tensor;
+
+/// <summary>
+/// Copies between tensors of two backends (devices) through host memory: the source's raw bytes out, the destination's in.
+/// The bytes travel unchanged, so a value copied to another device and back is the same bits. Tensors of one backend
+/// use its own <see cref="IBackend.Copy"/>. The staging buffer is reused across calls (it only grows).
+/// </summary>
+public sealed class DeviceTransfer
+{
+    private byte[] staging = [];
+
+    /// <summary>destination = source; same shape and dtype, on any backends (contiguous when the backends differ).</summary>
+    public void Copy(Tensor source, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (source.DType != destination.DType || !source.Shape.SequenceEqual(destination.Shape))
+            throw new ArgumentException($"a transfer needs tensors of one shape and dtype: {source.Describe()} → {destination.Describe()}.");
+        if (ReferenceEquals(source.Backend, destination.Backend))
+        {
+            source.Backend.Copy(source, destination);
+            return;
+        }
+        if (!source.IsContiguous || !destination.IsContiguous)
+            throw new ArgumentException($"a transfer between devices needs contiguous tensors: {source.Describe()} → {destination.Describe()}.");
+        long bytes = checked(source.Numel * source.DType.Size());
+        if (staging.Length < bytes) staging = new byte[bytes];
+        var span = staging.AsSpan(0, checked((int)bytes));
+        source.Backend.CopyToHost(source, span);
+        destination.Backend.CopyFromHost(span, destination);
+    }
+}
