@@ -40,12 +40,13 @@ internal static class TrainCommand
         var quiet = new Option<bool>("--quiet") { Description = "Only task-level lines." };
         var tf32 = new Option<bool>("--tf32") { Description = "CUDA: run the GEMMs on TF32 tensor cores (cuBLAS FAST_TF32: inputs rounded to 10 mantissa bits, float32 accumulation; PyTorch's allow_tf32). Off by default: float32 throughout." };
         var bf16 = new Option<bool>("--bf16-gemm") { Description = "CUDA: run the GEMMs on bfloat16 tensor cores (cuBLAS FAST_16BF: inputs rounded to bfloat16, float32 accumulation and outputs; the GEMM half of a bf16 autocast). Off by default: float32 throughout." };
+        var devicesOption = new Option<int?>("--devices") { Description = "Data parallelism over N devices, one replica each, run at once (world_size becomes N, the original's one process per GPU): GPUs 0..N-1 with --device cuda, N CPU backends with --device cpu (they share the cores: a device-independence check, not a speed-up). The same bits as world_size N on one device." };
         var gpsaCores = new Option<bool?>("--gpsa-tensor-cores") { Description = "CUDA: GPSA attention on the tensor-core kernels (true: v4 up to 64 tokens, v6 up to 256) or on v3/v2 (false). Default: the backend's (DYTOX_GPSA_TENSOR_CORES=1 turns them on)." };
         var cacheDir = new Option<string?>("--imagenet-cache-dir") { Description = "ImageNet: folder of the packed image caches (default <data_path>/.dytox-cache, or ~/.cache/dytox/imagenet if data_path is read-only)." };
         var cacheSize = new Option<int>("--imagenet-cache-size") { Description = "ImageNet: shorter side S of the cached images, Resize(S) keeping the aspect ratio (default 256, the original's test resize; needs S >= input_size).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("train", "Train DyTox class-incrementally and report Avg and Last accuracy.");
-        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, method, dtype, fraction, order, set, quiet, tf32, bf16, gpsaCores, cacheDir, cacheSize })
+        foreach (var o in new Option[] { options, name, dataPath, outputBase, memory, epochs, baseEpochs, batch, seed, device, devicesOption, method, dtype, fraction, order, set, quiet, tf32, bf16, gpsaCores, cacheDir, cacheSize })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -68,13 +69,22 @@ internal static class TrainCommand
                     if (eq <= 0) throw new OptionsException($"--set expects key=value, got \"{kv}\".");
                     o.Set(kv[..eq], kv[(eq + 1)..]);
                 }
+                int deviceCount = parse.GetValue(devicesOption) ?? 1;
+                if (deviceCount < 1) throw new ArgumentException($"--devices {deviceCount} must be at least 1.");
+                if (deviceCount > 1)
+                {
+                    // One replica per device: world_size is the device count, as the original's launcher makes it.
+                    if (o.SourceOf("world_size") != "default" && o.WorldSize != deviceCount)
+                        throw new ArgumentException($"--devices {deviceCount} runs one replica per device, but world_size is {o.WorldSize} ({o.SourceOf("world_size")}); drop one or make them equal.");
+                    o.Set("world_size", deviceCount.ToString(CultureInfo.InvariantCulture));
+                }
                 o.EnsureValid();
                 var imageNet = ImageNetCache(parse.GetValue(cacheDir), parse.GetValue(cacheSize));
                 // The original's device key (its default is cuda) is honoured when a file sets it; the flag wins; else the CPU.
                 string deviceName = parse.GetValue(device) ?? (o.SourceOf("device") == "default" ? "cpu" : o.Device);
                 if (parse.GetValue(tf32) && parse.GetValue(bf16)) throw new ArgumentException("--tf32 and --bf16-gemm exclude each other: choose one GEMM format.");
                 var gemm = parse.GetValue(tf32) ? GemmMath.Tf32 : parse.GetValue(bf16) ? GemmMath.Bf16 : GemmMath.Float32;
-                return Run(o, parse.GetValue(method)!, deviceName, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), gemm,
+                return Run(o, parse.GetValue(method)!, deviceName, deviceCount, parse.GetValue(dtype)!, parse.GetValue(order), parse.GetValue(quiet), gemm,
                            parse.GetValue(gpsaCores), imageNet);
             }
             catch (Exception e) when (e is OptionsException or DatasetFormatException or IOException or UnauthorizedAccessException
@@ -120,8 +130,8 @@ internal static class TrainCommand
         };
     }
 
-    private static int Run(DyToxOptions o, string methodName, string deviceName, string dtypeName, int? orderIndex, bool quiet, GemmMath gemm, bool? gpsaTensorCores,
-                           ImageNetCacheOptions imageNet)
+    private static int Run(DyToxOptions o, string methodName, string deviceName, int deviceCount, string dtypeName, int? orderIndex, bool quiet, GemmMath gemm,
+                           bool? gpsaTensorCores, ImageNetCacheOptions imageNet)
     {
         var method = methodName.ToLowerInvariant() switch
         {
@@ -136,8 +146,10 @@ internal static class TrainCommand
             "float64" or "f64" => DType.Float64,
             _ => throw new ArgumentException($"--dtype \"{dtypeName}\" is unknown; expected float32 or float64."),
         };
-        using var device = Devices.Open(deviceName, dtype, gemm, gpsaTensorCores);
-        var backend = device.Backend;
+        var opened = Devices.OpenMany(deviceName, deviceCount, dtype, gemm, gpsaTensorCores);
+        using var release = new DisposeAll(opened);
+        var devices = opened.Select(d => d.Backend).ToArray();
+        var backend = devices[0];
 
         string dataPath = string.IsNullOrEmpty(o.DataPath) ? "" : o.DataPath;
         var train = DatasetCatalog.Load(o.DataSet, dataPath, DatasetSplit.Train, imageNet);
@@ -154,7 +166,7 @@ internal static class TrainCommand
         foreach (int index in orders)
         {
             string output = Path.Combine(category, orders.Length > 1 ? $"{runName}-order{index}" : runName);
-            TrainOne(o, method, backend, dtype, train, test, index, output, quiet, gemm);
+            TrainOne(o, method, devices, dtype, train, test, index, output, quiet, gemm);
             outputs.Add(output);
         }
         if (outputs.Count > 1)
@@ -170,9 +182,10 @@ internal static class TrainCommand
     }
 
     /// <summary>Trains one run (one class order) into <paramref name="output"/>, resuming from its checkpoint, and writes its result files.</summary>
-    private static void TrainOne(DyToxOptions o, ContinualMethod method, IBackend backend, DType dtype, ImageDataset train, ImageDataset test,
+    private static void TrainOne(DyToxOptions o, ContinualMethod method, IBackend[] devices, DType dtype, ImageDataset train, ImageDataset test,
                                  int orderIndex, string output, bool quiet, GemmMath gemm)
     {
+        var backend = devices[0];
         var scenario = DatasetCatalog.Scenario(o, train, test, orderIndex);
         if (method == ContinualMethod.Joint)
             scenario = new ClassIncrementalScenario(train, test, scenario.ClassCount, scenario.ClassCount, scenario.ClassOrder);
@@ -181,7 +194,8 @@ internal static class TrainCommand
         RunConfigFile.Write(output, o, orderIndex, method.ToString().ToLowerInvariant(), scenario.TaskCount,
                             compute: $"{(backend.Device.Kind == DeviceKind.Cpu ? $"cpu ({Environment.ProcessorCount} threads)" : backend.Name)}, " +
                                      $"{dtype.ToString().ToLowerInvariant()}, gemm {gemm}" +
-                                     (backend is DyTox.Kernels.Backend.CudaBackend { GpsaTensorCores: true } ? ", GPSA tensor cores" : "")); // the run folder says what produced it (inspect and report read it)
+                                     (backend is DyTox.Kernels.Backend.CudaBackend { GpsaTensorCores: true } ? ", GPSA tensor cores" : "") +
+                                     (devices.Length > 1 ? $", {devices.Length} devices" : "")); // the run folder says what produced it (inspect and report read it)
 
         var normalizer = DatasetCatalog.DefaultNormalizer(o.DataSet, train);
         var trainPreset = string.IsNullOrEmpty(o.Aa) ? AugmentationPreset.Basic : AugmentationPreset.DyTox;
@@ -207,9 +221,11 @@ internal static class TrainCommand
                                              (gemm == GemmMath.Bf16 ? ", with the GEMMs on bfloat16 tensor cores (--bf16-gemm)." : " throughout (on CUDA, --bf16-gemm runs the GEMMs in bfloat16).")));
         if (settings.WorldSize > 1)
             console.MarkupLine(Markup.Escape($"  world_size {settings.WorldSize}: global batch {settings.WorldSize} × {settings.BatchSize} (tasks ≥ 1: × {settings.IncrementalBatchSize}), " +
-                                             $"the replicas run in turn on this device; lr {settings.ScaledLearningRate(0):G4}"));
+                                             (devices.Length > 1 ? $"one replica per device ({devices.Length} devices, run at once)" : "the replicas run in turn on this device") +
+                                             $"; lr {settings.ScaledLearningRate(0):G4}"));
         if (settings.Debug) console.MarkupLine(Markup.Escape("  debug: one batch per epoch"));
-        using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(console, quiet));
+        using var trainer = new ContinualTrainer(settings, scenario, backend, dtype, trainTransform, testTransform, new ConsoleProgress(console, quiet),
+                                                 devices.Length > 1 ? devices : null);
         var history = trainer.Run();
 
         Console.WriteLine();

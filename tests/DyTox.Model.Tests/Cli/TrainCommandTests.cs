@@ -173,6 +173,36 @@ public class TrainCommandTests
         Assert.That(error, Does.Contain("nope.yaml").And.Contain("does not exist"));
     }
 
+    /// <summary>--devices 2 runs one replica per device at once (world_size 2): the model file is byte for byte the one of
+    /// world_size 2 on one device, and the run folder says how it was computed.</summary>
+    [Test]
+    public void TwoDevicesWriteTheModelOfWorldSizeTwoOnOne()
+    {
+        var options = Write("tiny.yaml", TinySynthetic);
+        var (code, _, error) = Run("--options", options, "--output-basedir", dir, "--name", "one", "--set", "world_size=2", "--quiet");
+        Assert.That(code, Is.Zero, error);
+        (code, var output, error) = Run("--options", options, "--output-basedir", dir, "--name", "two", "--devices", "2", "--quiet");
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output.ReplaceLineEndings(" "), Does.Contain("one replica per device (2 devices, run at once)")); // the console wraps lines
+        string one = Path.Combine(dir, "synthetic", "misc", "one"), two = Path.Combine(dir, "synthetic", "misc", "two");
+        Assert.That(File.ReadAllBytes(Path.Combine(two, "checkpoint", "model.safetensors")),
+                    Is.EqualTo(File.ReadAllBytes(Path.Combine(one, "checkpoint", "model.safetensors"))));
+        Assert.That(File.ReadAllText(Path.Combine(two, "config.json")), Does.Contain("2 devices").And.Contain("\"world_size\": 2"));
+    }
+
+    [Test]
+    public void DevicesThatContradictWorldSizeAreAClearError()
+    {
+        var options = Write("tiny.yaml", TinySynthetic);
+        var (code, _, error) = Run("--options", options, "--output-basedir", dir, "--devices", "2", "--set", "world_size=3");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--devices 2 runs one replica per device, but world_size is 3"));
+        (code, _, error) = Run("--options", options, "--output-basedir", dir, "--devices", "0");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--devices 0 must be at least 1"));
+        Assert.That(Directory.Exists(Path.Combine(dir, "synthetic")), Is.False, "nothing written");
+    }
+
     [Test]
     public void Tf32OnTheCpuIsAClearError()
     {
