@@ -143,6 +143,9 @@ internal static class Program
             var step = DyToxStepCheck.Run(backend);
             report.Line("  " + step);
             if (step.Passed) passed++; else failed++;
+            var devices = MultiDeviceCheck.Run(backend);
+            report.Line("  " + devices);
+            if (devices.Passed) passed++; else failed++;
             report.Line($"  ({clock.Elapsed.TotalSeconds:F1} s)");
 
             if (bench)

@@ -1,4 +1,6 @@
 using DyTox.Autograd;
+using DyTox.Kernels.Backend;
+using DyTox.Kernels.Emulator;
 using DyTox.Tensor;
 using DyTox.Tensor.Cpu;
 using DyTox.Training;
@@ -82,6 +84,40 @@ public class DataParallelDevicesTests
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The same on the CUDA backend, on two emulated GPUs (one CudaBackend and driver each, run on two threads at
+    /// once): the CUDA path's per-thread contexts and device-to-device gradient transfers, in CI.</summary>
+    [Test]
+    public void TwoEmulatedGpusGiveTheBitsOfTwoReplicasTakingTurnsOnOne()
+    {
+        EmulatorDriver first, second;
+        try { first = new EmulatorDriver(); second = new EmulatorDriver(); }
+        catch (EmulatorUnavailableException e) { Assert.Ignore($"no CPU emulator: {e.Message}"); return; }
+        using (first)
+        using (second)
+        using (var gpu0 = new CudaBackend(first))
+        using (var gpu1 = new CudaBackend(second))
+        {
+            var train = DyTox.Data.SyntheticImageDataset.Create(classes: 4, perClass: 48, height: 8, width: 8, channels: 1, seed: 7); // 3 steps per epoch of task 0
+            var test = DyTox.Data.SyntheticImageDataset.Create(classes: 4, perClass: 4, height: 8, width: 8, channels: 1, seed: 8);
+            var scenario = new DyTox.Data.ClassIncrementalScenario(train, test, initialIncrement: 2, increment: 2, classOrder: [2, 0, 3, 1]);
+            var settings = Replicated() with { BaseEpochs = 1, IncrementalEpochs = 1, FinetuningEpochs = 1, MemorySize = 8, SamRho = 0 };
+            Dictionary<string, double[]> inTurn, atOnce;
+            var transform = new DyTox.Data.Augmentation.AugmentationPipeline(DyTox.Data.Augmentation.AugmentationPreset.None,
+                DyTox.Data.Augmentation.ImageNormalizer.FromDatasetStatistics(train));
+            using (var a = new ContinualTrainer(settings, scenario, gpu0, DType.Float32, transform, transform))
+            {
+                a.Run();
+                inTurn = Weights(a.Model);
+            }
+            using (var b = new ContinualTrainer(settings, scenario, gpu0, DType.Float32, transform, transform, devices: [gpu0, gpu1]))
+            {
+                b.Run();
+                atOnce = Weights(b.Model);
+            }
+            foreach (var (name, w) in inTurn) Assert.That(atOnce[name], Is.EqualTo(w), name);
         }
     }
 
