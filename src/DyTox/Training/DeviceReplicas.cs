@@ -71,11 +71,16 @@ internal sealed class DeviceReplicas : IDisposable
         return result;
     }
 
-    /// <summary>Copies the current values of <paramref name="parameters"/> (rank 0's) to every replica.</summary>
+    /// <summary>Copies the current values of <paramref name="parameters"/> (rank 0's) to every replica; each value leaves
+    /// rank 0's device once.</summary>
     public void Broadcast(IReadOnlyList<Parameter> parameters, Parameter[][] replicaCopies)
     {
-        for (int r = 1; r < Count; r++)
-            for (int i = 0; i < parameters.Count; i++) Transfer.Copy(parameters[i].Value, replicaCopies[r][i].Value);
+        var targets = new Tensor.Tensor[Count - 1];
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            for (int r = 1; r < Count; r++) targets[r - 1] = replicaCopies[r][i].Value;
+            Transfer.Broadcast(parameters[i].Value, targets);
+        }
     }
 
     public void Dispose()

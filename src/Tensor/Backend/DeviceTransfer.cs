@@ -14,19 +14,46 @@ public sealed class DeviceTransfer
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        if (source.DType != destination.DType || !source.Shape.SequenceEqual(destination.Shape))
-            throw new ArgumentException($"a transfer needs tensors of one shape and dtype: {source.Describe()} → {destination.Describe()}.");
         if (ReferenceEquals(source.Backend, destination.Backend))
         {
             source.Backend.Copy(source, destination);
             return;
         }
-        if (!source.IsContiguous || !destination.IsContiguous)
-            throw new ArgumentException($"a transfer between devices needs contiguous tensors: {source.Describe()} → {destination.Describe()}.");
+        var span = Download(source, destination);
+        destination.Backend.CopyFromHost(span, destination);
+    }
+
+    /// <summary>Every destination = source (a broadcast from one device to the others): the source comes to the host once.</summary>
+    public void Broadcast(Tensor source, IReadOnlyList<Tensor> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (destinations.Count == 0) return;
+        Span<byte> span = default;
+        bool downloaded = false;
+        foreach (var destination in destinations)
+        {
+            if (ReferenceEquals(source.Backend, destination.Backend)) { Copy(source, destination); continue; }
+            if (!downloaded) { span = Download(source, destination); downloaded = true; }
+            else Check(source, destination);
+            destination.Backend.CopyFromHost(span, destination);
+        }
+    }
+
+    private Span<byte> Download(Tensor source, Tensor destination)
+    {
+        Check(source, destination);
         long bytes = checked(source.Numel * source.DType.Size());
         if (staging.Length < bytes) staging = new byte[bytes];
         var span = staging.AsSpan(0, checked((int)bytes));
         source.Backend.CopyToHost(source, span);
-        destination.Backend.CopyFromHost(span, destination);
+        return span;
+    }
+
+    private static void Check(Tensor source, Tensor destination)
+    {
+        if (source.DType != destination.DType || !source.Shape.SequenceEqual(destination.Shape))
+            throw new ArgumentException($"a transfer needs tensors of one shape and dtype: {source.Describe()} → {destination.Describe()}.");
+        if (!source.IsContiguous || !destination.IsContiguous)
+            throw new ArgumentException($"a transfer between devices needs contiguous tensors: {source.Describe()} → {destination.Describe()}.");
     }
 }
