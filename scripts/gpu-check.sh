@@ -69,7 +69,7 @@ status=$?
 
 grep -E '^(device|driver|nvrtc|cublas): ' "$OUT/gpu-tests.txt" 2>/dev/null
 grep -E '^(FAIL|  FAIL|BAR )' "$OUT/gpu-tests.txt" 2>/dev/null | cut -c1-300
-grep -E 'DyTox (CIFAR|ImageNet) training step|gpsa (forward\+backward \(|fastest fused version|fwd\+bwd speed-up)|mma m16n8k8' "$OUT/gpu-tests.txt" 2>/dev/null | cut -c1-200
+grep -E 'DyTox (CIFAR|ImageNet) training step|gpsa (forward\+backward \(|fwd\+bwd speed-up)|fastest fused version|mma m16n8k8|data parallelism' "$OUT/gpu-tests.txt" 2>/dev/null | cut -c1-200
 
 # memcheck of the quick checks (no benchmarks); refused under some sandboxes, then only noted.
 if [ $quick -eq 1 ]; then
