@@ -18,6 +18,20 @@ public sealed unsafe partial class CudaBackend
         fixed (byte* p = source) _driver.CopyHostToDevice(destination.Address, p, bytes);
     }
 
+    /// <summary>From another CUDA backend's memory (another GPU, or another driver of this one), device to device.</summary>
+    public bool TryCopyFromPeer(Tensor source, Tensor destination)
+    {
+        if (source.Backend is not CudaBackend peer || ReferenceEquals(peer, this)) return false;
+        RequireContiguous(source, "TryCopyFromPeer", nameof(source));
+        RequireContiguous(destination, "TryCopyFromPeer", nameof(destination));
+        if (source.DType != destination.DType || source.Numel != destination.Numel)
+            throw new ArgumentException($"TryCopyFromPeer: {source.Describe()} into {destination.Describe()}: expected one dtype and size.");
+        if (destination.Backend != this)
+            throw new ArgumentException($"TryCopyFromPeer: the destination {destination.Describe()} belongs to another backend.");
+        _driver.CopyFromPeer(destination.Address, peer._driver, source.Address, source.Numel * source.DType.Size());
+        return true;
+    }
+
     public void CopyToHost(Tensor source, Span<byte> destination)
     {
         RequireContiguous(source, "CopyToHost", nameof(source));

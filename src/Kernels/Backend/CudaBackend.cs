@@ -15,7 +15,7 @@ using Tensor = DyTox.Tensor.Tensor;
 /// Float64 tensors are rejected with <see cref="NotSupportedException"/> (the CPU backend is the float64 path).
 /// The op families live in the partial files beside this one.
 /// </summary>
-public sealed partial class CudaBackend : IBackend
+public sealed partial class CudaBackend : IBackend, IPeerCopy
 {
     private readonly ICudaDriver _driver;
     private readonly CachingAllocator _memory;

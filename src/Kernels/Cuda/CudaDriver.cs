@@ -275,6 +275,19 @@ public sealed unsafe class CudaDriver : ICudaDriver
         _api.Check(_api.cuMemcpyDtoDAsync(dst, src, (nuint)bytes, _stream), "cuMemcpyDtoDAsync");
     }
 
+    public void CopyFromPeer(ulong dst, ICudaDriver source, ulong src, long bytes)
+    {
+        if (bytes < 0) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Expected a non-negative byte count.");
+        if (source is not CudaDriver peer)
+            throw new ArgumentException($"a peer copy needs another CUDA driver as its source, not {source?.GetType().Name ?? "null"}.", nameof(source));
+        if (bytes == 0) return;
+        peer.Synchronize(); // the source's queued work (its producer) first
+        Enter();
+        _api.Check(_api.cuMemcpyPeerAsync(dst, _context, src, peer._context, (nuint)bytes, _stream), "cuMemcpyPeerAsync");
+        // Done before returning: the source may be overwritten by its own stream right after.
+        _api.Check(_api.cuStreamSynchronize(_stream), "cuStreamSynchronize (peer copy)");
+    }
+
     public void MemsetD8(ulong dst, byte value, long bytes)
     {
         if (bytes < 0) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Expected a non-negative byte count.");

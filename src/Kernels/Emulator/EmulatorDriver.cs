@@ -137,6 +137,17 @@ public sealed unsafe class EmulatorDriver : ICudaDriver
         Check(_native.MemcpyDtoD(dst, src, (ulong)bytes, Error, ErrorCapacity));
     }
 
+    /// <summary>Emulated devices live in this process's memory, one allocation table for all of them: a plain copy.</summary>
+    public void CopyFromPeer(ulong dst, ICudaDriver source, ulong src, long bytes)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        if (source is not EmulatorDriver)
+            throw new ArgumentException($"a peer copy needs another emulator driver as its source, not {source?.GetType().Name ?? "null"}.", nameof(source));
+        source.Synchronize();
+        Check(_native.MemcpyDtoD(dst, src, (ulong)bytes, Error, ErrorCapacity));
+    }
+
     public void MemsetD8(ulong dst, byte value, long bytes)
     {
         ThrowIfDisposed();

@@ -22,7 +22,7 @@ public sealed unsafe class CuDriverApi
         "cuDevicePrimaryCtxRelease", "cuCtxSetCurrent", "cuCtxSynchronize", "cuStreamCreate", "cuStreamDestroy",
         "cuStreamSynchronize", "cuEventCreate", "cuEventDestroy", "cuEventRecord", "cuEventSynchronize",
         "cuEventElapsedTime", "cuMemAlloc", "cuMemFree", "cuMemGetInfo", "cuMemHostAlloc", "cuMemFreeHost",
-        "cuMemcpyHtoDAsync", "cuMemcpyDtoHAsync", "cuMemcpyDtoDAsync", "cuMemsetD8Async", "cuModuleLoadData",
+        "cuMemcpyHtoDAsync", "cuMemcpyDtoHAsync", "cuMemcpyDtoDAsync", "cuMemcpyPeerAsync", "cuMemsetD8Async", "cuModuleLoadData",
         "cuModuleUnload", "cuModuleGetFunction", "cuLaunchKernel", "cuFuncGetAttribute", "cuFuncSetAttribute",
         "cuOccupancyMaxActiveBlocksPerMultiprocessor",
     ];
@@ -56,6 +56,8 @@ public sealed unsafe class CuDriverApi
     public delegate* unmanaged[Cdecl]<ulong, void*, nuint, nint, int> cuMemcpyHtoDAsync;
     public delegate* unmanaged[Cdecl]<void*, ulong, nuint, nint, int> cuMemcpyDtoHAsync;
     public delegate* unmanaged[Cdecl]<ulong, ulong, nuint, nint, int> cuMemcpyDtoDAsync;
+    /// <summary>(dst, dstContext, src, srcContext, bytes, stream): between the memories of two contexts (devices).</summary>
+    public delegate* unmanaged[Cdecl]<ulong, nint, ulong, nint, nuint, nint, int> cuMemcpyPeerAsync;
     public delegate* unmanaged[Cdecl]<ulong, byte, nuint, nint, int> cuMemsetD8Async;
     public delegate* unmanaged[Cdecl]<nint*, void*, int> cuModuleLoadData;
     public delegate* unmanaged[Cdecl]<nint, int> cuModuleUnload;
@@ -142,6 +144,7 @@ public sealed unsafe class CuDriverApi
         api.cuMemcpyHtoDAsync = (delegate* unmanaged[Cdecl]<ulong, void*, nuint, nint, int>)Resolve("cuMemcpyHtoDAsync");
         api.cuMemcpyDtoHAsync = (delegate* unmanaged[Cdecl]<void*, ulong, nuint, nint, int>)Resolve("cuMemcpyDtoHAsync");
         api.cuMemcpyDtoDAsync = (delegate* unmanaged[Cdecl]<ulong, ulong, nuint, nint, int>)Resolve("cuMemcpyDtoDAsync");
+        api.cuMemcpyPeerAsync = (delegate* unmanaged[Cdecl]<ulong, nint, ulong, nint, nuint, nint, int>)Resolve("cuMemcpyPeerAsync");
         api.cuMemsetD8Async = (delegate* unmanaged[Cdecl]<ulong, byte, nuint, nint, int>)Resolve("cuMemsetD8Async");
         api.cuModuleLoadData = (delegate* unmanaged[Cdecl]<nint*, void*, int>)Resolve("cuModuleLoadData");
         api.cuModuleUnload = (delegate* unmanaged[Cdecl]<nint, int>)Resolve("cuModuleUnload");

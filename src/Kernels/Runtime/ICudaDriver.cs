@@ -43,6 +43,14 @@ public unsafe interface ICudaDriver : IDisposable
     void CopyHostToDevice(ulong dst, void* src, long bytes);
     void CopyDeviceToHost(void* dst, ulong src, long bytes);
     void CopyDeviceToDevice(ulong dst, ulong src, long bytes);
+
+    /// <summary>
+    /// Copies <paramref name="bytes"/> from <paramref name="source"/>'s device memory (another device, or another driver of
+    /// the same one) into this driver's, after the work queued on both; returns when the copy is done. The bytes go
+    /// device to device (over NVLink or PCIe, staged by the driver when the GPUs cannot reach each other), not through
+    /// this process's memory. Throws when <paramref name="source"/> is a different kind of driver.
+    /// </summary>
+    void CopyFromPeer(ulong dst, ICudaDriver source, ulong src, long bytes);
     void MemsetD8(ulong dst, byte value, long bytes);
 
     /// <summary>

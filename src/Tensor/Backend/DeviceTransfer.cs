@@ -1,9 +1,11 @@
 namespace DyTox.Tensor;
 
 /// <summary>
-/// Copies between tensors of two backends (devices) through host memory: the source's raw bytes out, the destination's in.
-/// The bytes travel unchanged, so a value copied to another device and back is the same bits. Tensors of one backend
-/// use its own <see cref="IBackend.Copy"/>. The staging buffer is reused across calls (it only grows).
+/// Copies between tensors of two backends (devices): device to device where the destination's backend can reach the
+/// source (<see cref="IPeerCopy"/>: GPU peer copies), else through host memory, the source's raw bytes out and the
+/// destination's in. The bytes travel unchanged either way, so a value copied to another device and back is the same
+/// bits. Tensors of one backend use its own <see cref="IBackend.Copy"/>. The host staging buffer is reused across calls
+/// (it only grows).
 /// </summary>
 public sealed class DeviceTransfer
 {
@@ -19,11 +21,13 @@ public sealed class DeviceTransfer
             source.Backend.Copy(source, destination);
             return;
         }
+        if (TryPeer(source, destination)) return;
         var span = Download(source, destination);
         destination.Backend.CopyFromHost(span, destination);
     }
 
-    /// <summary>Every destination = source (a broadcast from one device to the others): the source comes to the host once.</summary>
+    /// <summary>Every destination = source (a broadcast from one device to the others): peer to peer where possible, else
+    /// through the host, where the source arrives once for all the destinations.</summary>
     public void Broadcast(Tensor source, IReadOnlyList<Tensor> destinations)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -32,11 +36,19 @@ public sealed class DeviceTransfer
         bool downloaded = false;
         foreach (var destination in destinations)
         {
-            if (ReferenceEquals(source.Backend, destination.Backend)) { Copy(source, destination); continue; }
+            if (ReferenceEquals(source.Backend, destination.Backend)) { source.Backend.Copy(source, destination); continue; }
+            if (TryPeer(source, destination)) continue;
             if (!downloaded) { span = Download(source, destination); downloaded = true; }
             else Check(source, destination);
             destination.Backend.CopyFromHost(span, destination);
         }
+    }
+
+    private static bool TryPeer(Tensor source, Tensor destination)
+    {
+        if (destination.Backend is not IPeerCopy peer) return false;
+        Check(source, destination);
+        return peer.TryCopyFromPeer(source, destination);
     }
 
     private Span<byte> Download(Tensor source, Tensor destination)

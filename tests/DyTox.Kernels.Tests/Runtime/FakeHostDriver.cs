@@ -39,6 +39,7 @@ public sealed unsafe class FakeHostDriver(long capacityBytes) : ICudaDriver
     public void CopyHostToDevice(ulong dst, void* src, long bytes) => Buffer.MemoryCopy(src, (void*)dst, bytes, bytes);
     public void CopyDeviceToHost(void* dst, ulong src, long bytes) => Buffer.MemoryCopy((void*)src, dst, bytes, bytes);
     public void CopyDeviceToDevice(ulong dst, ulong src, long bytes) => Buffer.MemoryCopy((void*)src, (void*)dst, bytes, bytes);
+    public void CopyFromPeer(ulong dst, ICudaDriver source, ulong src, long bytes) => Buffer.MemoryCopy((void*)src, (void*)dst, bytes, bytes);
     public void MemsetD8(ulong dst, byte value, long bytes) => new Span<byte>((void*)dst, checked((int)bytes)).Fill(value);
     public KernelFunction GetFunction(string sourceFile, string name) => throw new NotSupportedException("the fake driver runs no kernels");
     public void Launch(KernelFunction fn, Dim3 grid, Dim3 block, int dynamicSharedBytes, void** args) => throw new NotSupportedException("the fake driver runs no kernels");

@@ -24,6 +24,7 @@ public sealed unsafe class RecordingDriver : ICudaDriver
     public void CopyHostToDevice(ulong dst, void* src, long bytes) { }
     public void CopyDeviceToHost(void* dst, ulong src, long bytes) { }
     public void CopyDeviceToDevice(ulong dst, ulong src, long bytes) { }
+    public void CopyFromPeer(ulong dst, ICudaDriver source, ulong src, long bytes) { }
     public void MemsetD8(ulong dst, byte value, long bytes) { }
 
     public KernelFunction GetFunction(string sourceFile, string name)
