@@ -5,7 +5,7 @@ namespace DyTox.Options;
 /// <summary>
 /// <c>config.json</c> in a run's output folder: every option the run was trained with (<see cref="DyToxOptions.ToJson"/>,
 /// like the reference's <c>config_&lt;trial&gt;.json</c>) plus <c>class_order_index</c>, the <c>--class-order</c> the run
-/// used, <c>method</c>, <c>scenario_tasks</c> and <c>compute</c> (backend, dtype and GEMM arithmetic, e.g. "cuda, float32, gemm Tf32":
+/// used, <c>method</c>, <c>scenario_tasks</c> and <c>compute</c> (backend, dtype and GEMM arithmetic, and the device count when above one, e.g. "cuda, float32, gemm Tf32, 2 devices":
 /// not an option, since results depend on it only at rounding level, but part of what produced the numbers). It makes a run folder self-describing: <c>inspect</c> reads it instead of asking for the option files again.
 /// </summary>
 public static class RunConfigFile
