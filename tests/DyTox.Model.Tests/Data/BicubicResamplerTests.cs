@@ -41,6 +41,42 @@ public class BicubicResamplerTests
         Assert.That(worst, Is.LessThanOrEqualTo(1), "largest difference to PIL");
     }
 
+    /// <summary>The RGB row pass on vector lanes gives the plain loop's floats, hence the same bytes: random images, crops
+    /// that shrink and that enlarge, 3- and 4-byte pixels (ResizeWindow), and taps at the very end of the source.</summary>
+    [Test]
+    public void ChannelLanesGiveThePlainLoopsBytes()
+    {
+        var rng = new Random(17);
+        bool saved = BicubicResampler.ChannelLanes;
+        try
+        {
+            for (int trial = 0; trial < 12; trial++)
+            {
+                int h = rng.Next(5, 60), w = rng.Next(5, 60);
+                var data = new byte[h * w * 3];
+                rng.NextBytes(data);
+                var image = new ByteImage(data, h, w, 3);
+                int top = rng.Next(0, h / 2), left = rng.Next(0, w / 2);
+                int ch = rng.Next(1, h - top + 1), cw = rng.Next(1, w - left + 1);
+                int oh = rng.Next(1, 80), ow = rng.Next(1, 80);
+                var rgba = new byte[h * w * 4];
+                rng.NextBytes(rgba);
+                var outputs = new byte[2][][];
+                foreach (bool lanes in new[] { true, false })
+                {
+                    BicubicResampler.ChannelLanes = lanes;
+                    var window = new byte[oh * ow * 3];
+                    BicubicResampler.ResizeWindow(rgba, h, w, 4, 3, oh + 5, ow + 3, 5, 3, oh, ow, window);
+                    var full = BicubicResampler.ResizedCrop(image, 0, 0, h, w, oh, ow); // the last pixel's taps
+                    outputs[lanes ? 0 : 1] = [BicubicResampler.ResizedCrop(image, top, left, ch, cw, oh, ow).Data, window, full.Data];
+                }
+                for (int k = 0; k < 3; k++)
+                    Assert.That(outputs[0][k], Is.EqualTo(outputs[1][k]), $"trial {trial}, output {k}: {h}x{w} crop ({top}, {left}, {ch}, {cw}) → {oh}x{ow}");
+            }
+        }
+        finally { BicubicResampler.ChannelLanes = saved; }
+    }
+
     [Test]
     public void MatchesPilResizeWhenShrinking()
     {

@@ -198,7 +198,7 @@ public static class AffineWarp
         Avx.ConvertToVector256Double(Sse41.ConvertToVector128Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, at))).AsByte()));
 
     /// <summary><see cref="Cubic(double, double, double, double, double)"/> lane by lane, the same operations in the same order.</summary>
-    private static Vector256<double> Cubic(Vector256<double> v1, Vector256<double> v2, Vector256<double> v3, Vector256<double> v4, Vector256<double> d)
+    internal static Vector256<double> Cubic(Vector256<double> v1, Vector256<double> v2, Vector256<double> v3, Vector256<double> v4, Vector256<double> d)
     {
         var p1 = v2;
         var p2 = -v1 + v3;
@@ -210,7 +210,7 @@ public static class AffineWarp
     private static byte ToByte(double value) => (byte)Math.Clamp((int)Math.Round(value, MidpointRounding.AwayFromZero), 0, 255);
 
     /// <summary>PIL's transform bicubic polynomial (passes through v2 at d = 0 and v3 at d = 1).</summary>
-    private static double Cubic(double v1, double v2, double v3, double v4, double d)
+    internal static double Cubic(double v1, double v2, double v3, double v4, double d)
     {
         double p1 = v2;
         double p2 = -v1 + v3;
