@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -90,11 +91,29 @@ public static class BicubicResampler
         ReadOnlySpan<byte> source, int sourceWidth, int pixelStride, int channels,
         AxisWeights horizontal, AxisWeights vertical, Span<byte> destination)
     {
+        int rowCount = vertical.LastTap - vertical.FirstTap, rowLength = horizontal.Count * channels;
+        // Pass 1: every source row the vertical taps touch, resampled horizontally (floats, not rounded). The buffers come
+        // from the pool (an ImageNet crop needs up to ~0.7 MB of rows): pass 1 writes every element before pass 2 reads it.
+        var rows = ArrayPool<float>.Shared.Rent(rowCount * rowLength);
+        var accumulator = ArrayPool<float>.Shared.Rent(rowLength);
+        try
+        {
+            Resample(source, sourceWidth, pixelStride, channels, horizontal, vertical, destination, rows, accumulator);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rows);
+            ArrayPool<float>.Shared.Return(accumulator);
+        }
+    }
+
+    private static void Resample(
+        ReadOnlySpan<byte> source, int sourceWidth, int pixelStride, int channels,
+        AxisWeights horizontal, AxisWeights vertical, Span<byte> destination, float[] rows, float[] accumulator)
+    {
         int outW = horizontal.Count, outH = vertical.Count;
         int rowFirst = vertical.FirstTap, rowCount = vertical.LastTap - vertical.FirstTap;
         int rowLength = outW * channels;
-        // Pass 1: every source row the vertical taps touch, resampled horizontally (floats, not rounded).
-        var rows = new float[rowCount * rowLength];
         for (int r = 0; r < rowCount; r++)
         {
             var src = source.Slice((rowFirst + r) * sourceWidth * pixelStride);
@@ -121,12 +140,11 @@ public static class BicubicResampler
             }
         }
         // Pass 2: columns, one whole output row at a time (contiguous, vectorisable), rounded and clamped to [0, 255].
-        var accumulator = new float[rowLength];
         for (int y = 0; y < outH; y++)
         {
             int start = vertical.Start[y] - rowFirst;
             var weights = vertical.WeightsOf(y);
-            var acc = accumulator.AsSpan();
+            var acc = accumulator.AsSpan(0, rowLength);
             acc.Clear();
             for (int t = 0; t < weights.Length; t++)
             {
