@@ -283,7 +283,10 @@ public sealed unsafe class CudaDriver : ICudaDriver
         if (bytes == 0) return;
         peer.Synchronize(); // the source's queued work (its producer) first
         Enter();
-        _api.Check(_api.cuMemcpyPeerAsync(dst, _context, src, peer._context, (nuint)bytes, _stream), "cuMemcpyPeerAsync");
+        if (peer._context == _context) // two drivers of one GPU share its primary context: one address space
+            _api.Check(_api.cuMemcpyDtoDAsync(dst, src, (nuint)bytes, _stream), "cuMemcpyDtoDAsync (peer, same context)");
+        else
+            _api.Check(_api.cuMemcpyPeerAsync(dst, _context, src, peer._context, (nuint)bytes, _stream), "cuMemcpyPeerAsync");
         // Done before returning: the source may be overwritten by its own stream right after.
         _api.Check(_api.cuStreamSynchronize(_stream), "cuStreamSynchronize (peer copy)");
     }
