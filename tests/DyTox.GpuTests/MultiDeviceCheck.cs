@@ -14,9 +14,9 @@ namespace DyTox.GpuTests;
 /// Data parallelism over CUDA devices (train --devices): a short DyTox run with world_size 2 (both tasks, MixUp,
 /// drop-path, herding, finetuning) once with the replicas taking turns on one backend and once with a CudaBackend
 /// per replica running at once, which must give the same weights bit for bit. The second backend is GPU 1 when
-/// there is one, else a second driver (context, stream, cuBLAS handle, memory pool) on GPU 0: the threads, contexts
-/// and cross-device gradient transfers are exercised either way. NUnit runs the same on CPU backends in CI
-/// (DataParallelDevicesTests).
+/// there is one (transfers by cuMemcpyPeerAsync), else a second driver (stream, cuBLAS handle, memory pool) on GPU 0,
+/// whose transfers are device-to-device copies within the GPU's one context: the threads and the replica logic are
+/// exercised either way. NUnit runs the same on CPU backends and on two emulated GPUs in CI (DataParallelDevicesTests).
 /// </summary>
 internal static class MultiDeviceCheck
 {
