@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using DyTox.Data.Augmentation;
 
 namespace DyTox.Model.Tests.Data;
@@ -93,6 +94,43 @@ public class PixelOpsTests
                 PixelOps.BlendLanes = false;
                 var scalar = PixelOps.Blend(degenerate, image, factor).Data;
                 Assert.That(lanes, Is.EqualTo(scalar), $"trial {trial}: {h}x{w}x3, factor {factor}");
+            }
+        }
+        finally { PixelOps.BlendLanes = saved; }
+    }
+
+    /// <summary>The vector Sharpness smooth's integer rounding equals the scalar (int)(sum / 13.0 + 0.5) for every sum a
+    /// 3×3 [1 1 1; 1 5 1; 1 1 1] window of bytes can give.</summary>
+    [Test]
+    public void TheSmoothsIntegerRoundingIsTheDoubleOneForEverySum()
+    {
+        for (int sum = 0; sum <= 13 * 255; sum += 8)
+        {
+            var lanes = Vector256.Create(sum, sum + 1, sum + 2, sum + 3, sum + 4, sum + 5, sum + 6, sum + 7);
+            var rounded = PixelOps.SmoothRound(lanes);
+            for (int k = 0; k < 8 && sum + k <= 13 * 255; k++)
+                Assert.That(rounded.GetElement(k), Is.EqualTo((int)((sum + k) / 13.0 + 0.5)), $"sum {sum + k}");
+        }
+    }
+
+    [Test]
+    public void SharpnessOnLanesGivesTheScalarLoopsBytes([Values(0.1, 1.8)] double factor)
+    {
+        var rng = new Random(29);
+        bool saved = PixelOps.BlendLanes;
+        try
+        {
+            for (int trial = 0; trial < 10; trial++)
+            {
+                int h = rng.Next(3, 80), w = rng.Next(3, 80), c = trial % 3 == 0 ? 1 : 3;
+                var data = new byte[h * w * c];
+                rng.NextBytes(data);
+                if (trial == 9) Array.Fill(data, (byte)255); // the largest sums
+                var image = new ByteImage(data, h, w, c);
+                PixelOps.BlendLanes = true;
+                var lanes = PixelOps.Sharpness(image, factor).Data;
+                PixelOps.BlendLanes = false;
+                Assert.That(lanes, Is.EqualTo(PixelOps.Sharpness(image, factor).Data), $"trial {trial}: {h}x{w}x{c}");
             }
         }
         finally { PixelOps.BlendLanes = saved; }

@@ -150,7 +150,22 @@ public static class PixelOps
         for (int y = 1; y < h - 1; y++)
         {
             int up = (y - 1) * stride, mid = y * stride, down = (y + 1) * stride;
-            for (int i = ch; i < stride - ch; i++) // x from 1 to w − 2, every channel
+            int i = ch; // x from 1 to w − 2, every channel
+            if (Avx2.IsSupported && BlendLanes)
+            {
+                ref byte s0 = ref MemoryMarshal.GetArrayDataReference(src);
+                ref byte d0 = ref MemoryMarshal.GetArrayDataReference(dst);
+                for (; i + 8 <= stride - ch; i += 8)
+                {
+                    var sum = Widen(ref s0, up + i - ch) + Widen(ref s0, up + i) + Widen(ref s0, up + i + ch)
+                            + Widen(ref s0, mid + i - ch) + Vector256.Create(5) * Widen(ref s0, mid + i) + Widen(ref s0, mid + i + ch)
+                            + Widen(ref s0, down + i - ch) + Widen(ref s0, down + i) + Widen(ref s0, down + i + ch);
+                    var rounded = SmoothRound(sum);
+                    var shorts = Vector128.Narrow(rounded.GetLower(), rounded.GetUpper());
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref d0, mid + i), Vector128.Narrow(shorts, shorts).AsUInt64().ToScalar());
+                }
+            }
+            for (; i < stride - ch; i++)
             {
                 int sum = src[up + i - ch] + src[up + i] + src[up + i + ch]
                         + src[mid + i - ch] + 5 * src[mid + i] + src[mid + i + ch]
@@ -160,6 +175,18 @@ public static class PixelOps
         }
         return Blend(smooth, image, factor);
     }
+
+    // Eight bytes from `at` as ints.
+    private static Vector256<int> Widen(ref byte data, int at) =>
+        Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, at))).AsByte());
+
+    /// <summary>
+    /// (int)(sum / 13.0 + 0.5) for the smooth's sums 0 ≤ sum ≤ 13·255 in integer lanes: sum/13 is never within 1/26 of a
+    /// half (13 is odd), so the double expression is exactly ⌊(2·sum + 13)/26⌋, and for 2·sum + 13 ≤ 6643 division by 26 is
+    /// exactly (x·40330) >> 20 (40330 = ⌈2²⁰/26⌉; its error stays below 1/26). Checked for every possible sum in the tests.
+    /// </summary>
+    internal static Vector256<int> SmoothRound(Vector256<int> sum) =>
+        Vector256.ShiftRightLogical((sum * Vector256.Create(2) + Vector256.Create(13)) * Vector256.Create(40330), 20);
 
     /// <summary>PIL <c>Image.blend(degenerate, image, factor)</c>: d + f·(i − d), clamped and truncated. Eight values at a
     /// time on vector lanes where the hardware has them: the same int difference, float product and float sum per lane, so
