@@ -13,36 +13,6 @@ namespace DyTox.Model.Tests.Cli;
 [NonParallelizable] // redirects Console
 public class InspectCommandTests
 {
-    // 32×32 RGB synthetic data, patch 8 → 16 patches, D 16, 4 heads, 1 SAB + 1 TAB, 2 tasks of 5 classes.
-    private const string TinySynthetic = """
-        data_set: synthetic
-        initial_increment: 5
-        increment: 5
-        model: convit
-        embed_dim: 16
-        depth: 2
-        num_heads: 4
-        patch_size: 8
-        input_size: 32
-        local_up_to_layer: 1
-        class_attention: true
-        epochs: 1
-        base_epochs: 1
-        warmup_epochs: 0
-        batch_size: 32
-        lr: 0.01
-        memory_size: 20
-        rehearsal: icarl_all
-        finetuning: balanced
-        finetuning_epochs: 1
-        dytox: true
-        ind_clf: 1-1
-        bce_loss: true
-        head_div: 0.1
-        mixup: 0.0
-        cutmix: 0.0
-        reprob: 0.0
-        """;
 
     private string dir = "";
     private string options = "";
@@ -54,8 +24,8 @@ public class InspectCommandTests
         dir = Path.Combine(Path.GetTempPath(), "dytox-inspect-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         options = Path.Combine(dir, "tiny.yaml");
-        File.WriteAllText(options, TinySynthetic);
-        var (code, _, error) = Run(TrainCommand.Create(), "--options", options, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet");
+        File.WriteAllText(options, CliRunner.TinySynthetic);
+        var (code, _, error) = CliRunner.Run(TrainCommand.Create(), "--options", options, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet");
         Assert.That(code, Is.Zero, error);
         run = Path.Combine(dir, "synthetic", "misc", "t");
     }
@@ -66,30 +36,11 @@ public class InspectCommandTests
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Run(System.CommandLine.Command command, params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            int code = command.Parse(args).Invoke();
-            return (code, o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
-
     [Test]
     public void WritesMapsSummaryAndHeatmapsThatMatchTheModel()
     {
         string outDir = Path.Combine(dir, "inspect-out");
-        var (code, output, error) = Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "3", "--out", outDir);
+        var (code, output, error) = CliRunner.Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "3", "--out", outDir);
         Assert.That(code, Is.Zero, error);
         Assert.That(output, Does.Contain("3 test image(s)").And.Contain("2 task(s)"));
 
@@ -174,8 +125,8 @@ public class InspectCommandTests
         // train wrote config.json; inspect without --options must rebuild the same model and data from it
         Assert.That(File.Exists(Path.Combine(run, "config.json")), Is.True);
         string withFiles = Path.Combine(dir, "inspect-files"), fromConfig = Path.Combine(dir, "inspect-config");
-        var first = Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "2", "--out", withFiles);
-        var second = Run(InspectCommand.Create(), "--run", run, "--images", "2", "--out", fromConfig);
+        var first = CliRunner.Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "2", "--out", withFiles);
+        var second = CliRunner.Run(InspectCommand.Create(), "--run", run, "--images", "2", "--out", fromConfig);
         Assert.That(first.Code, Is.Zero, first.Err);
         Assert.That(second.Code, Is.Zero, second.Err);
         Assert.That(File.ReadAllBytes(Path.Combine(fromConfig, "attention.safetensors")),
@@ -189,19 +140,19 @@ public class InspectCommandTests
         string fromRun = Path.Combine(dir, "inspect-run"), fromWeights = Path.Combine(dir, "inspect-weights");
         string weights = Path.Combine(dir, "copied-model.safetensors");
         File.Copy(Path.Combine(run, "checkpoint", "model.safetensors"), weights);
-        var first = Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "2", "--out", fromRun);
-        var second = Run(InspectCommand.Create(), "--weights", weights, "--options", options, "--images", "2", "--out", fromWeights);
+        var first = CliRunner.Run(InspectCommand.Create(), "--run", run, "--options", options, "--images", "2", "--out", fromRun);
+        var second = CliRunner.Run(InspectCommand.Create(), "--weights", weights, "--options", options, "--images", "2", "--out", fromWeights);
         Assert.That(first.Code, Is.Zero, first.Err);
         Assert.That(second.Code, Is.Zero, second.Err);
         Assert.That(second.Out, Does.Contain("2 task(s) (10 classes)"));
         Assert.That(File.ReadAllBytes(Path.Combine(fromWeights, "attention.safetensors")),
                     Is.EqualTo(File.ReadAllBytes(Path.Combine(fromRun, "attention.safetensors"))));
 
-        var both = Run(InspectCommand.Create(), "--run", run, "--weights", weights, "--options", options);
+        var both = CliRunner.Run(InspectCommand.Create(), "--run", run, "--weights", weights, "--options", options);
         Assert.That((both.Code, both.Err.Trim()), Is.EqualTo((2, "dytox inspect: give either --run (a train run's folder) or --weights (a state dict file).")));
         string notDyTox = Path.Combine(dir, "other.safetensors");
         DyTox.Tensor.IO.SafeTensorsFile.Write(notDyTox, [new DyTox.Tensor.IO.SafeTensorEntry("w", DyTox.Tensor.IO.SafeTensorDTypes.F32, [1], new byte[4])]);
-        var other = Run(InspectCommand.Create(), "--weights", notDyTox, "--options", options);
+        var other = CliRunner.Run(InspectCommand.Create(), "--weights", notDyTox, "--options", options);
         Assert.That(other.Code, Is.EqualTo(2));
         Assert.That(other.Err, Does.Contain("no head.0.head.weight").And.Contain("other.safetensors"));
     }
@@ -211,7 +162,7 @@ public class InspectCommandTests
     {
         string empty = Path.Combine(dir, "not-a-run");
         Directory.CreateDirectory(empty);
-        var (code, _, error) = Run(InspectCommand.Create(), "--run", empty, "--options", options);
+        var (code, _, error) = CliRunner.Run(InspectCommand.Create(), "--run", empty, "--options", options);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("no checkpoint").And.Contain("not-a-run"));
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), "one line, no stack trace");
@@ -232,7 +183,7 @@ public class InspectCommandTests
         json["phase"] = "Finetune";
         json["next_epoch"] = 1;
         File.WriteAllText(state, json.ToJsonString());
-        var (code, _, error) = Run(InspectCommand.Create(), "--run", copy, "--options", options);
+        var (code, _, error) = CliRunner.Run(InspectCommand.Create(), "--run", copy, "--options", options);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("middle of task 1").And.Contain("Finetune"));
     }
@@ -241,8 +192,8 @@ public class InspectCommandTests
     public void OptionsOfAnotherModelAreRejected()
     {
         string other = Path.Combine(dir, "other.yaml");
-        File.WriteAllText(other, TinySynthetic.Replace("embed_dim: 16", "embed_dim: 24"));
-        var (code, _, error) = Run(InspectCommand.Create(), "--run", run, "--options", other);
+        File.WriteAllText(other, CliRunner.TinySynthetic.Replace("embed_dim: 16", "embed_dim: 24"));
+        var (code, _, error) = CliRunner.Run(InspectCommand.Create(), "--run", run, "--options", other);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("does not fit the model of the given options"));
     }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using DyTox.Cli;
 using DyTox.Model.Tests.Metrics.Results;
 
@@ -24,65 +23,15 @@ public class ResultFilesCommandTests
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Run(Command command, params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            int code = command.Parse(args).Invoke();
-            return (code, o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
-
-    // 2 tasks of 5 synthetic classes, a 2-block D=16 model, one epoch each: about a second on the CPU.
-    private const string TinySynthetic = """
-        data_set: synthetic
-        initial_increment: 5
-        increment: 5
-        model: convit
-        embed_dim: 16
-        depth: 2
-        num_heads: 4
-        patch_size: 8
-        input_size: 32
-        local_up_to_layer: 1
-        class_attention: true
-        epochs: 1
-        base_epochs: 1
-        warmup_epochs: 0
-        batch_size: 32
-        lr: 0.01
-        memory_size: 20
-        rehearsal: icarl_all
-        finetuning: balanced
-        finetuning_epochs: 1
-        dytox: true
-        ind_clf: 1-1
-        bce_loss: true
-        head_div: 0.1
-        mixup: 0.0
-        cutmix: 0.0
-        reprob: 0.0
-        """;
-
     [Test]
     public void TrainWritesResultFilesAndReportAveragesTwoSeeds()
     {
         string options = Path.Combine(dir, "tiny.yaml");
-        File.WriteAllText(options, TinySynthetic);
+        File.WriteAllText(options, CliRunner.TinySynthetic);
         var runs = new List<string>();
         foreach (string seed in new[] { "0", "1" })
         {
-            var (code, output, error) = Run(TrainCommand.Create(), "--options", options, "--output-basedir", dir, "--name", "dytox-seed" + seed, "--seed", seed, "--quiet");
+            var (code, output, error) = CliRunner.Run(TrainCommand.Create(), "--options", options, "--output-basedir", dir, "--name", "dytox-seed" + seed, "--seed", seed, "--quiet");
             Assert.That(code, Is.Zero, error);
             Assert.That(output, Does.Contain("Results: accuracy_matrix.csv, steps.csv"));
             runs.Add(Path.Combine(dir, "synthetic", "misc", "dytox-seed" + seed));
@@ -105,16 +54,16 @@ public class ResultFilesCommandTests
         Assert.That(double.Parse(steps[2].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(loggedLast).Within(0.005));
 
         // The joint upper bound of the same data: one task over all classes, reported as its own one-number row.
-        var (jointCode, _, jointError) = Run(TrainCommand.Create(), "--options", options, "--output-basedir", dir, "--name", "joint-seed0", "--method", "joint", "--quiet");
+        var (jointCode, _, jointError) = CliRunner.Run(TrainCommand.Create(), "--options", options, "--output-basedir", dir, "--name", "joint-seed0", "--method", "joint", "--quiet");
         Assert.That(jointCode, Is.Zero, jointError);
         string joint = Path.Combine(dir, "synthetic", "misc", "joint-seed0");
-        var (both, bothOut, bothError) = Run(ReportCommand.Create(), runs[0], runs[1], joint, "--out", Path.Combine(dir, "with-joint"));
+        var (both, bothOut, bothError) = CliRunner.Run(ReportCommand.Create(), runs[0], runs[1], joint, "--out", Path.Combine(dir, "with-joint"));
         Assert.That(both, Is.Zero, bothError);
         Assert.That(bothOut, Does.Match(@"\| joint \| 1 \| [0-9.]+ \| - \| [0-9.]+ \|"));
         Assert.That(SvgAssert.SeriesLabels(SvgAssert.Load(Path.Combine(dir, "with-joint", "accuracy.svg"))), Is.EqualTo(new[] { "dytox (n=2)", "joint" }));
 
         string report = Path.Combine(dir, "report");
-        var (rc, stdout, stderr) = Run(ReportCommand.Create(), runs[0], runs[1], "--out", report);
+        var (rc, stdout, stderr) = CliRunner.Run(ReportCommand.Create(), runs[0], runs[1], "--out", report);
         Assert.That(rc, Is.Zero, stderr);
         Assert.That(stdout, Does.Contain("| Method | Runs | #P (K) | Avg | Last |").And.Contain("| dytox | 2 |").And.Contain(" ± "));
         Assert.That(File.ReadAllText(Path.Combine(report, "report.md")), Is.EqualTo(stdout[..stdout.IndexOf("\ndytox report:", StringComparison.Ordinal)]));
@@ -127,13 +76,13 @@ public class ResultFilesCommandTests
     {
         string good = RunFolderFixture.Run(dir, "a-seed0", (80, [80], 95));
         string missing = Path.Combine(dir, "nope");
-        var (code, _, error) = Run(ReportCommand.Create(), good, missing, "--out", Path.Combine(dir, "out"));
+        var (code, _, error) = CliRunner.Run(ReportCommand.Create(), good, missing, "--out", Path.Combine(dir, "out"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.StartWith("dytox report: ").And.Contain(missing).And.Contain("does not exist"));
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
 
         File.WriteAllText(Path.Combine(good, "config.json"), "{ not json");
-        (code, _, error) = Run(ReportCommand.Create(), good, "--out", Path.Combine(dir, "out"));
+        (code, _, error) = CliRunner.Run(ReportCommand.Create(), good, "--out", Path.Combine(dir, "out"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain(Path.Combine(good, "config.json")));
         Assert.That(Directory.Exists(Path.Combine(dir, "out")), Is.False, "nothing written on error");
@@ -142,7 +91,7 @@ public class ResultFilesCommandTests
     [Test]
     public void ReportNeedsARunFolder()
     {
-        var (code, _, error) = Run(ReportCommand.Create());
+        var (code, _, error) = CliRunner.Run(ReportCommand.Create());
         Assert.That(code, Is.Not.Zero);
         Assert.That(error, Does.Contain("Required argument missing"));
     }

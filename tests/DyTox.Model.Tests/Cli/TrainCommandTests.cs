@@ -22,25 +22,6 @@ public class TrainCommandTests
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            int code = TrainCommand.Create().Parse(args).Invoke();
-            return (code, o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
-
     private string Write(string name, string yaml)
     {
         string path = Path.Combine(dir, name);
@@ -48,40 +29,10 @@ public class TrainCommandTests
         return path;
     }
 
-    private const string TinySynthetic = """
-        data_set: synthetic
-        initial_increment: 5
-        increment: 5
-        model: convit
-        embed_dim: 16
-        depth: 2
-        num_heads: 4
-        patch_size: 8
-        input_size: 32
-        local_up_to_layer: 1
-        class_attention: true
-        epochs: 1
-        base_epochs: 1
-        warmup_epochs: 0
-        batch_size: 32
-        lr: 0.01
-        memory_size: 20
-        rehearsal: icarl_all
-        finetuning: balanced
-        finetuning_epochs: 1
-        dytox: true
-        ind_clf: 1-1
-        bce_loss: true
-        head_div: 0.1
-        mixup: 0.0
-        cutmix: 0.0
-        reprob: 0.0
-        """;
-
     [Test]
     public void TrainsASmallScenarioAndWritesLogAndCheckpoint()
     {
-        var options = Write("tiny.yaml", TinySynthetic);
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic);
         var (code, output, error) = Run("--options", options, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet");
         Assert.That(code, Is.Zero, error);
         Assert.That(output, Does.Contain("Avg:").And.Contain("Last:"));
@@ -135,7 +86,7 @@ public class TrainCommandTests
     [Test]
     public void SeveralClassOrdersRunOneFolderEachAndAReportLikeTheOriginalsTrials()
     {
-        var options = Write("tiny.yaml", TinySynthetic);
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic);
         var orders = Write("orders.yaml", "class_order: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]]\n");
         var (code, output, error) = Run("--options", options, orders, "--output-basedir", dir, "--name", "t", "--seed", "3", "--quiet",
                                         "--set", "epochs=1", "base_epochs=1", "finetuning_epochs=1", "train_fraction=0.25");
@@ -159,7 +110,7 @@ public class TrainCommandTests
     [Test]
     public void AnUnknownOptionKeyNamesTheKeyAndTheFile()
     {
-        var options = Write("typo.yaml", TinySynthetic + "\nepoch: 3\n");
+        var options = Write("typo.yaml", CliRunner.TinySynthetic + "\nepoch: 3\n");
         var (code, _, error) = Run("--options", options, "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("epoch").And.Contain("typo.yaml"));
@@ -178,7 +129,7 @@ public class TrainCommandTests
     [Test]
     public void TwoDevicesWriteTheModelOfWorldSizeTwoOnOne()
     {
-        var options = Write("tiny.yaml", TinySynthetic);
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic);
         var (code, _, error) = Run("--options", options, "--output-basedir", dir, "--name", "one", "--set", "world_size=2", "--quiet");
         Assert.That(code, Is.Zero, error);
         (code, var output, error) = Run("--options", options, "--output-basedir", dir, "--name", "two", "--devices", "2", "--quiet");
@@ -193,7 +144,7 @@ public class TrainCommandTests
     [Test]
     public void DevicesThatContradictWorldSizeAreAClearError()
     {
-        var options = Write("tiny.yaml", TinySynthetic);
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic);
         var (code, _, error) = Run("--options", options, "--output-basedir", dir, "--devices", "2", "--set", "world_size=3");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("--devices 2 runs one replica per device, but world_size is 3"));
@@ -206,7 +157,7 @@ public class TrainCommandTests
     [Test]
     public void Tf32OnTheCpuIsAClearError()
     {
-        var options = Write("tiny.yaml", TinySynthetic);
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic);
         var (code, _, error) = Run("--options", options, "--tf32", "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("--tf32 applies to --device cuda"));
@@ -216,7 +167,7 @@ public class TrainCommandTests
     [Test]
     public void Bf16GemmsOnTheCpuOrWithTf32AreClearErrors()
     {
-        var options = Write("tiny.yaml", TinySynthetic);
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic);
         var (code, _, error) = Run("--options", options, "--bf16-gemm", "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("--bf16-gemm applies to --device cuda"));
@@ -232,7 +183,7 @@ public class TrainCommandTests
     [Test]
     public void TheDeviceKeyOfTheOptionFilesIsHonouredAndTheFlagWins()
     {
-        var options = Write("tiny.yaml", TinySynthetic + "\ndevice: cuda\n");
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic + "\ndevice: cuda\n");
         var (code, _, error) = Run("--options", options, "--output-basedir", dir, "--quiet");
         Assert.That(code, Is.EqualTo(2), "device: cuda in the file asks for the GPU, which this machine lacks");
         Assert.That(error, Does.Contain("libcuda").Or.Contain("cuInit").Or.Contain("GPU"));
@@ -243,7 +194,7 @@ public class TrainCommandTests
     [Test]
     public void CudaWithoutADriverIsOneSentence()
     {
-        var options = Write("tiny.yaml", TinySynthetic);
+        var options = Write("tiny.yaml", CliRunner.TinySynthetic);
         var (code, _, error) = Run("--options", options, "--device", "cuda", "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("libcuda.so.1"));
@@ -273,9 +224,11 @@ public class TrainCommandTests
     [Test]
     public void AnUnsupportedOriginalOptionIsRejectedByName()
     {
-        var options = Write("cutmix.yaml", TinySynthetic.Replace("cutmix: 0.0", "cutmix: 1.0"));
+        var options = Write("cutmix.yaml", CliRunner.TinySynthetic.Replace("cutmix: 0.0", "cutmix: 1.0"));
         var (code, _, error) = Run("--options", options, "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("cutmix"));
     }
+
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(TrainCommand.Create(), args);
 }

@@ -1,4 +1,5 @@
 using DyTox.Cli;
+using DyTox.Model.Tests.Cli;
 using DyTox.Data;
 using DyTox.Data.Augmentation;
 using DyTox.Options;
@@ -69,6 +70,8 @@ public class ImageNetEndToEndTests
                 .FillHost(testSubset, [0], 1, 0, 0, new float[3 * 64 * 64]),
             Throws.ArgumentException.With.Message.Contains("transformed to 56×56"));
     }
+
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(TrainCommand.Create(), args);
 }
 
 /// <summary>The <c>train</c> command on an ImageNet-100-layout folder (split lists, JPEGs).</summary>
@@ -142,22 +145,5 @@ public class ImageNetTrainCommandTests
         Assert.That(error2, Does.Contain("input_size 32 is larger than the shorter side 24 of the cached ImageNet images"));
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            int code = TrainCommand.Create().Parse(args).Invoke();
-            return (code, o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(TrainCommand.Create(), args);
 }
