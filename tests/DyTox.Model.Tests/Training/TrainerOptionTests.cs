@@ -11,11 +11,7 @@ namespace DyTox.Model.Tests.Training;
 [TestFixture]
 public class TrainerOptionTests
 {
-    private static readonly DyToxConfig Tiny = new()
-    {
-        ImageSize = 8, InChannels = 1, PatchSize = 2, EmbedDim = 16, NumHeads = 4, MlpRatio = 2,
-        SelfAttentionBlocks = 1, TaskAttentionBlocks = 1, DropPathMax = 0.1,
-    };
+    private static DyToxConfig Tiny => TrainerTests.Tiny;
 
     private static ClassIncrementalScenario Scenario()
     {
