@@ -33,6 +33,7 @@ public sealed partial class ContinualTrainer
                 lossSum += value;
             }
             gradients.Reduce();
+            ClipGradients(trainable);
             if (kept is not null)
             {
                 sam!.Perturb(trainable.Master);
@@ -40,6 +41,7 @@ public sealed partial class ContinualTrainer
                 optimizer.ZeroGrad();
                 ReplicaPasses(batches, main, streams, gradients, trainable, kept);
                 gradients.Reduce();
+                ClipGradients(trainable);
                 sam.Restore();
             }
             optimizer.Step();
@@ -50,6 +52,14 @@ public sealed partial class ContinualTrainer
         {
             if (kept is not null) foreach (var input in kept) input?.Dispose();
         }
+    }
+
+    /// <summary>The original's <c>clip_grad</c>: its loss scaler clips after every backward pass, on the gradient that
+    /// DistributedDataParallel has already averaged over the replicas, so here after the rank-ordered mean (the same
+    /// bits for any number of devices).</summary>
+    private void ClipGradients(StepParameters trainable)
+    {
+        if (settings.ClipGradNorm is double maxNorm) GradientClipping.ClipByTotalNorm(trainable.Master, maxNorm);
     }
 
     /// <summary>

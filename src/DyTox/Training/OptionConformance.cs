@@ -57,7 +57,7 @@ public static class OptionConformance
         Require(o, "distillation_tau", o.DistillationTau > 0, "a positive temperature");
         Require(o, "opt_betas", o.OptBetas is null || (o.OptBetas.Count == 2 && o.OptBetas.All(b => b is >= 0 and < 1)), "two values in [0, 1) or null");
         Require(o, "opt_eps", o.OptEps > 0, "a positive ε");
-        Require(o, "clip_grad", o.ClipGrad is null, "null (gradient clipping is not implemented; the original does not clip)");
+        Require(o, "clip_grad", o.ClipGrad is null || (o.ClipGrad > 0 && double.IsFinite(o.ClipGrad.Value)), "a positive maximum gradient norm, or null (no clipping)");
         Require(o, "lr_noise", o.LrNoise is null, "null (LR noise is not implemented)");
         Require(o, "train_interpolation", o.TrainInterpolation == "bicubic", "bicubic");
         Require(o, "mixup_prob", o.MixupProb == 1.0, "1.0 (MixUp on every batch)");

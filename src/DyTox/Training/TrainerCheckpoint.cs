@@ -151,6 +151,7 @@ public sealed class TrainerCheckpoint
             ("tau", s.DistillationTemperature, defaults.DistillationTemperature),
             ("debug", s.Debug, defaults.Debug),
             ("world_size", s.WorldSize, defaults.WorldSize),
+            ("clip_grad", s.ClipGradNorm, defaults.ClipGradNorm),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -49,6 +49,10 @@ public sealed record TrainerSettings
     /// <summary>Temperature τ of the distillation (<c>distillation_tau</c>).</summary>
     public double DistillationTemperature { get; init; } = 1.0;
 
+    /// <summary><c>clip_grad</c>: before every optimizer step (and before SAM's perturbation), the step's gradient is
+    /// scaled to at most this global L2 norm (<see cref="GradientClipping"/>); null = no clipping, as in DyTox's files.</summary>
+    public double? ClipGradNorm { get; init; }
+
     /// <summary>Repeated augmentation factor (DeiT's RASampler: 3); 1 = plain shuffling.</summary>
     public int RepeatedAugmentations { get; init; } = 3;
 
@@ -141,6 +145,7 @@ public sealed record TrainerSettings
         Require(MaxTasks is null or > 0, "max tasks must be positive");
         Require((StartTask == 0) == (ResumeFrom is null), "start_task and resume go together: the task to start at and the run to start from");
         Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1 && AdamEpsilon > 0, "AdamW needs 0 ≤ β1, β2 < 1 and ε > 0");
+        Require(ClipGradNorm is null || (ClipGradNorm > 0 && double.IsFinite(ClipGradNorm.Value)), "the gradient clipping norm must be positive and finite (or null)");
         Require(DivergenceWeight >= 0 && DistillationTemperature > 0, "the divergence weight must be non-negative and the distillation temperature positive");
         Model.Validate();
         return this;

@@ -69,6 +69,7 @@ public static class TrainerSettingsMapper
             AdamEpsilon = o.OptEps,
             DivergenceWeight = o.SourceOf("head_div") == "default" ? DyToxLoss.DivergenceWeight : o.HeadDiv,
             DistillationTemperature = o.DistillationTau,
+            ClipGradNorm = o.ClipGrad,
             MaxTasks = o.MaxTask,
             Debug = o.Debug,
             StartTask = o.StartTask,

@@ -22,7 +22,8 @@ public class OptionConformanceTests
             Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, method, null), $"{file} with {method}");
     }
 
-    [TestCase("clip_grad", "1.0", "null")]
+    [TestCase("clip_grad", "0", "positive maximum gradient norm")]
+    [TestCase("clip_grad", "-1.0", "positive maximum gradient norm")]
     [TestCase("auto_kd", "false", "true")]
     [TestCase("head_div", "0", "positive")]
     [TestCase("head_div_mode", "[tr, ft]", "[tr]")]
@@ -50,6 +51,15 @@ public class OptionConformanceTests
         o.Set(key, value);
         var e = Assert.Throws<OptionsException>(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null))!;
         Assert.That(e.Message, Does.Contain($"\"{key}\"").And.Contain("command line").And.Contain(expected));
+    }
+
+    [Test]
+    public void ClipGradReachesTheTrainerSettings()
+    {
+        var o = Cifar();
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).ClipGradNorm, Is.Null, "DyTox's files do not clip");
+        o.Set("clip_grad", "1.5");
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).ClipGradNorm, Is.EqualTo(1.5));
     }
 
     [Test]

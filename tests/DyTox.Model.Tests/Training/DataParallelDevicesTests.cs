@@ -25,11 +25,12 @@ public class DataParallelDevicesTests
             Losses.Add(meanLoss);
     }
 
-    // Everything that is drawn per replica on: MixUp, label smoothing, drop-path, and DyTox++'s ASAM (two passes per step).
+    // Everything that is drawn per replica on: MixUp, label smoothing, drop-path, and DyTox++'s ASAM (two passes per step);
+    // and gradient clipping of the replicas' mean, whose norm is a reduction over every parameter.
     private static TrainerSettings Replicated(string? output = null) => Settings(output: output) with
     {
         BaseEpochs = 2, IncrementalEpochs = 2, WorldSize = 2, BatchSize = 16, IncrementalBatchSize = 16,
-        MixupAlpha = 0.8, LabelSmoothing = 0.1, SamRho = 3.0,
+        MixupAlpha = 0.8, LabelSmoothing = 0.1, SamRho = 3.0, ClipGradNorm = 0.05,
     };
 
     private static IBackend[] Devices(int count) => [CpuBackend.Instance, .. Enumerable.Range(1, count - 1).Select(_ => new CpuBackend())];

@@ -91,4 +91,20 @@ public class TrainerOptionTests
         Assert.That(again["sabs.0.attn.qk.weight"], Is.EqualTo(baseline["sabs.0.attn.qk.weight"]), "the differences come from the settings, not from noise");
         Assert.That(again["head_div.head.weight"], Is.EqualTo(baseline["head_div.head.weight"]));
     }
+
+    [Test]
+    public void ClipGradLimitsTheStepsGradientsAndALooseLimitChangesNothing()
+    {
+        var (_, _, baseline) = Run(Settings() with { MaxTasks = 2 });
+        // A limit far above any gradient norm: coefficient 1, the bits of the unclipped run.
+        var (_, _, loose) = Run(Settings() with { MaxTasks = 2, ClipGradNorm = 1e9 });
+        foreach (var (name, w) in baseline) Assert.That(loose[name], Is.EqualTo(w), name);
+        // A limit below the gradient norms: every step is rescaled (AdamW then sees a different mix of steps).
+        var (_, _, clipped) = Run(Settings() with { MaxTasks = 2, ClipGradNorm = 1e-3 });
+        Assert.That(clipped["sabs.0.attn.qk.weight"], Is.Not.EqualTo(baseline["sabs.0.attn.qk.weight"]));
+        var (_, _, again) = Run(Settings() with { MaxTasks = 2, ClipGradNorm = 1e-3 });
+        foreach (var (name, w) in clipped) Assert.That(again[name], Is.EqualTo(w), name);
+        Assert.That(() => Settings() with { ClipGradNorm = 0 }, Throws.Nothing);
+        Assert.That(() => (Settings() with { ClipGradNorm = 0 }).Validate(), Throws.ArgumentException.With.Message.Contain("clipping norm"));
+    }
 }
