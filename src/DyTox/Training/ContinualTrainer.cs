@@ -116,7 +116,9 @@ public sealed partial class ContinualTrainer : IDisposable
         var clock = Stopwatch.StartNew();
         var task = scenario.Task(t);
         var taskData = Subsample(scenario.TrainSubset(t), t);
-        var trainSet = memory.Count > 0 ? taskData.Concat(memory.ToSubset(scenario.Train)) : taskData;
+        var trainSet = taskData;
+        if (memory.Count > 0)
+            for (int k = 0; k < settings.MemoryOversampling; k++) trainSet = trainSet.Concat(memory.ToSubset(scenario.Train));
         observer.OnTaskStart(t, scenario.TaskCount, task.ClassEnd, trainSet.Count);
 
         if (resume is null)
@@ -177,13 +179,26 @@ public sealed partial class ContinualTrainer : IDisposable
         observer.OnTaskEnd(t, evaluation, history);
     }
 
+    /// <summary>The balanced finetuning set of task t: the memory in its order, old exemplars oversampled.</summary>
+    private LabeledSubset FinetuningSet(int t) => OversampleEarlierTasks(memory.ToSubset(scenario.Train), t, settings.FinetuningOldOversampling);
+
+    /// <summary><c>oversample_memory_ft</c> as the original's <c>get_finetuning_dataset</c>: with k > 1 (and t ≥ 1), the
+    /// samples of tasks before t, each k times in a row (numpy's <c>repeat</c>), then those of task t and later once.</summary>
+    internal static LabeledSubset OversampleEarlierTasks(LabeledSubset set, int t, int k)
+    {
+        if (k <= 1 || t == 0) return set;
+        var old = Enumerable.Range(0, set.Count).Where(i => set.TaskIds[i] < t);
+        var current = Enumerable.Range(0, set.Count).Where(i => set.TaskIds[i] >= t);
+        return set.Select(old.SelectMany(i => Enumerable.Repeat(i, k)).Concat(current).ToArray());
+    }
+
     private void Finetune(int t, TrainerCheckpoint.State? resume, CancellationToken cancel)
     {
         model.SetTrainablePhase(TrainingPhase.Finetune);
         if (!settings.ReferenceFinetuneDropPath)
             foreach (var sab in model.Sabs) sab.Eval(); // frozen SABs run without stochastic depth (§7.10 fixed)
         replicas?.Mirror(model, teacher: null); // no distillation in the finetuning
-        var set = memory.ToSubset(scenario.Train);
+        var set = FinetuningSet(t);
         var lr = settings.ScaledFinetuningLearningRate(t);
         using var optimizer = NewOptimizer(lr);
         if (resume?.Optimizer is { } state) optimizer.ImportState(state);

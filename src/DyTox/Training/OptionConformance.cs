@@ -74,8 +74,8 @@ public static class OptionConformance
         Require(o, "world_size", o.WorldSize >= 1, "a positive number of data-parallel replicas");
         Require(o, "reference_sampler", !o.ReferenceSampler || o.WorldSize == 1,
                 "false when world_size > 1 (the original's sampler defect happens in single-process runs only)");
-        Require(o, "oversample_memory", o.OversampleMemory == 1, "1");
-        Require(o, "oversample_memory_ft", o.OversampleMemoryFt == 1, "1");
+        Require(o, "oversample_memory", o.OversampleMemory >= 0, "how many times the memory joins a task's data: 0 or more");
+        Require(o, "oversample_memory_ft", o.OversampleMemoryFt >= 1, "how many times each old exemplar appears in the finetuning set: 1 or more");
         Require(o, "replay_memory", o.ReplayMemory == 0, "0 (there is no separate memory loader)");
         Require(o, "finetuning_teacher", !o.FinetuningTeacher, "false (no distillation in the finetuning)");
         Require(o, "finetuning_resetclf", !o.FinetuningResetclf, "false (the heads are not reset before finetuning)");

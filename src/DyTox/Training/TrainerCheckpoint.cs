@@ -152,6 +152,8 @@ public sealed class TrainerCheckpoint
             ("debug", s.Debug, defaults.Debug),
             ("world_size", s.WorldSize, defaults.WorldSize),
             ("clip_grad", s.ClipGradNorm, defaults.ClipGradNorm),
+            ("oversample_memory", s.MemoryOversampling, defaults.MemoryOversampling),
+            ("oversample_memory_ft", s.FinetuningOldOversampling, defaults.FinetuningOldOversampling),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -78,10 +78,19 @@ public sealed record TrainerSettings
     /// <summary>Herding features from the test transform instead of the training augmentation.</summary>
     public bool RehearsalTestTransform { get; init; }
 
+    /// <summary><c>oversample_memory</c>: how many times the memory is appended to a task's data in its main training
+    /// (the original's <c>for _ in range(oversample_memory): dataset_train.add_samples(*memory.get())</c>; 0 = the memory
+    /// serves the finetuning only).</summary>
+    public int MemoryOversampling { get; init; } = 1;
+
     // ---- balanced finetuning (dytox-spec §2.8) ----
     public bool Finetuning { get; init; } = true;
     public int FinetuningEpochs { get; init; } = 20;
     public double FinetuningLearningRate { get; init; } = 5e-5;
+
+    /// <summary><c>oversample_memory_ft</c>: in the finetuning set of task t ≥ 1, each exemplar of an earlier task appears
+    /// this many times in a row, then the exemplars of task t once (the original's <c>get_finetuning_dataset</c>).</summary>
+    public int FinetuningOldOversampling { get; init; } = 1;
 
     /// <summary>Reproduce the reference's finetuning loader (sequential in class order, drops the last
     /// partial batch: dytox-spec §7.11). Off by default: shuffle and keep the tail.</summary>
@@ -138,6 +147,7 @@ public sealed record TrainerSettings
         Require(WorldSize == 1 || !ReferenceSamplerDefect, "the reference sampler defect is a single-process one: it needs world size 1");
         Require(RepeatedAugmentations >= 1, "repeated augmentations must be at least 1");
         Require(MemorySize >= 0, "memory size must be non-negative");
+        Require(MemoryOversampling >= 0 && FinetuningOldOversampling >= 1, "memory oversampling must be at least 0 (main training) and 1 (finetuning)");
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
         Require(MixupAlpha >= 0 && SamRho >= 0, "mixup alpha and SAM rho must be non-negative");
         Require(EvalBatchSize > 0, "eval batch size must be positive");

@@ -83,6 +83,8 @@ public static class TrainerSettingsMapper
             Rehearsal = o.Rehearsal,
             FixedMemory = o.FixedMemory,
             RehearsalTestTransform = o.RehearsalTestTrsf,
+            MemoryOversampling = o.OversampleMemory,
+            FinetuningOldOversampling = o.OversampleMemoryFt,
             Finetuning = o.Finetuning == "balanced",
             FinetuningEpochs = o.FinetuningEpochs,
             FinetuningLearningRate = o.FinetuningLr,

@@ -31,6 +31,8 @@ public class TrainerOptionTests
     {
         public List<(int Task, TrainerPhase Phase, int Epoch, int Batches)> Epochs { get; } = [];
         public List<(int Task, int Epoch, double LearningRate)> Rates { get; } = [];
+        public List<int> TrainImages { get; } = [];
+        public void OnTaskStart(int task, int tasks, int classesSeen, int trainImages) => TrainImages.Add(trainImages);
         public void OnEpochStart(int task, TrainerPhase phase, int epoch, int epochs, int batches) => Epochs.Add((task, phase, epoch, batches));
         public void OnEpochEnd(int task, TrainerPhase phase, int epoch, double meanLoss, double learningRate, double imagesPerSecond)
         {
@@ -106,5 +108,39 @@ public class TrainerOptionTests
         foreach (var (name, w) in clipped) Assert.That(again[name], Is.EqualTo(w), name);
         Assert.That(() => Settings() with { ClipGradNorm = 0 }, Throws.Nothing);
         Assert.That(() => (Settings() with { ClipGradNorm = 0 }).Validate(), Throws.ArgumentException.With.Message.Contain("clipping norm"));
+    }
+
+    [Test]
+    public void OversampleMemoryAppendsTheMemoryThatManyTimes()
+    {
+        // 80 images per task; the memory holds 12 after task 0 and 12 after task 1 (6 per class, then 3 per class).
+        var (_, once, baseline) = Run(Settings() with { MaxTasks = 2 });
+        var (_, thrice, _) = Run(Settings() with { MaxTasks = 2, MemoryOversampling = 3 });
+        var (_, never, _) = Run(Settings() with { MaxTasks = 2, MemoryOversampling = 0 });
+        Assert.That(once.TrainImages, Is.EqualTo(new[] { 80, 80 + 12 }));
+        Assert.That(thrice.TrainImages, Is.EqualTo(new[] { 80, 80 + 3 * 12 }));
+        Assert.That(never.TrainImages, Is.EqualTo(new[] { 80, 80 }));
+        var (_, _, again) = Run(Settings() with { MaxTasks = 2, MemoryOversampling = 1 });
+        foreach (var (name, w) in baseline) Assert.That(again[name], Is.EqualTo(w), name);
+    }
+
+    [Test]
+    public void OversampleMemoryFtRepeatsEachOldExemplarInARowThenTheNewOnes()
+    {
+        var source = DyTox.Data.SyntheticImageDataset.Create(classes: 6, perClass: 2, height: 8, width: 8, channels: 1, seed: 1);
+        // A memory of 3 tasks in its order: task ids 0, 0, 1, 2, 1.
+        var set = new LabeledSubset(source, [4, 7, 1, 9, 3], [0, 1, 2, 4, 3], [0, 0, 1, 2, 1]);
+        var atTask2 = ContinualTrainer.OversampleEarlierTasks(set, t: 2, k: 2);
+        Assert.That(atTask2.Indices, Is.EqualTo(new[] { 4, 4, 7, 7, 1, 1, 3, 3, 9 }));
+        Assert.That(atTask2.Labels, Is.EqualTo(new[] { 0, 0, 1, 1, 2, 2, 3, 3, 4 }));
+        Assert.That(atTask2.TaskIds, Is.EqualTo(new[] { 0, 0, 0, 0, 1, 1, 1, 1, 2 }));
+        Assert.That(ContinualTrainer.OversampleEarlierTasks(set, t: 2, k: 1), Is.SameAs(set));
+        Assert.That(ContinualTrainer.OversampleEarlierTasks(set, t: 0, k: 3), Is.SameAs(set));
+
+        // In a run: task 1's finetuning set is 6 old exemplars × 3 + 6 new = 24 images: 2 batches of 16 instead of 1.
+        var (_, plain, _) = Run(Settings() with { MaxTasks = 2 });
+        var (_, oversampled, _) = Run(Settings() with { MaxTasks = 2, FinetuningOldOversampling = 3 });
+        Assert.That(plain.Epochs.Where(e => e.Phase == TrainerPhase.Finetune).Select(e => e.Batches), Is.EqualTo(new[] { 1 }));
+        Assert.That(oversampled.Epochs.Where(e => e.Phase == TrainerPhase.Finetune).Select(e => e.Batches), Is.EqualTo(new[] { 2 }));
     }
 }
