@@ -69,6 +69,10 @@ public sealed partial class ContinualTrainer : IDisposable
             if (devices.Count > 1) replicas = new DeviceReplicas(devices, trainImages);
         }
         testImages = new BatchAssembler(testTransform, c.InChannels, c.ImageSize, c.ImageSize, backend, dtype);
+        if (settings.ValidationFraction > 0)
+            for (int t = 0; t < scenario.TaskCount; t++)
+                if (ValidationSplit.Split(scenario.TrainSubset(t), settings.ValidationFraction).Validation.Count == 0)
+                    throw new ArgumentException($"validation {settings.ValidationFraction} holds out no image of task {t} ({scenario.TrainSubset(t).Count} training images): raise it or turn it off (0).");
         featureImages = settings.RehearsalTestTransform ? testImages : trainImages;
         memory = new RehearsalMemory(settings.Method == ContinualMethod.DyTox ? settings.MemorySize : 0, settings.FixedMemory, scenario.ClassCount);
         rootRng = new Rng(settings.Seed);
@@ -115,7 +119,7 @@ public sealed partial class ContinualTrainer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var task = scenario.Task(t);
-        var taskData = Subsample(scenario.TrainSubset(t), t);
+        var taskData = TaskTrainingData(t);
         var trainSet = taskData;
         if (memory.Count > 0)
             for (int k = 0; k < settings.MemoryOversampling; k++) trainSet = trainSet.Concat(memory.ToSubset(scenario.Train));
@@ -165,7 +169,7 @@ public sealed partial class ContinualTrainer : IDisposable
         if (t > 0 && settings.Method == ContinualMethod.DyTox && settings.Finetuning && memory.Count > 0 && settings.FinetuningEpochs > 0)
             Finetune(t, resume?.Phase == TrainerPhase.Finetune ? resume : null, cancel);
 
-        var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, scenario.TestSubsetUpTo(t), t + 1);
+        var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, EvaluationSet(t), t + 1);
         observer.OnEvaluation(t, settings.EpochsFor(t) - 1, evaluation, final: true);
         WriteLog(t, settings.EpochsFor(t) - 1, evaluation, 0, 0);
         WriteConfusion(t, evaluation);
@@ -296,6 +300,24 @@ public sealed partial class ContinualTrainer : IDisposable
                 mode: settings.ReferenceSamplerDefect ? RepeatedAugmentationMode.ReferenceSingleProcess : RepeatedAugmentationMode.Distributed)).ToArray();
     }
 
+    /// <summary>Task t's training images: with <c>validation</c>, what its split leaves (then <c>train_fraction</c>).</summary>
+    private LabeledSubset TaskTrainingData(int t)
+    {
+        var data = scenario.TrainSubset(t);
+        if (settings.ValidationFraction > 0) data = ValidationSplit.Split(data, settings.ValidationFraction).Train;
+        return Subsample(data, t);
+    }
+
+    /// <summary>What an evaluation after task t measures: the test images of the classes seen so far, or with
+    /// <c>validation</c> the held-out training images of tasks 0..t (the original's <c>dataset_true_val</c>).</summary>
+    private LabeledSubset EvaluationSet(int t)
+    {
+        if (settings.ValidationFraction == 0) return scenario.TestSubsetUpTo(t);
+        var set = ValidationSplit.Split(scenario.TrainSubset(0), settings.ValidationFraction).Validation;
+        for (int k = 1; k <= t; k++) set = set.Concat(ValidationSplit.Split(scenario.TrainSubset(k), settings.ValidationFraction).Validation);
+        return set;
+    }
+
     private LabeledSubset Subsample(LabeledSubset data, int t)
     {
         if (settings.TrainFraction >= 1) return data;
@@ -316,7 +338,7 @@ public sealed partial class ContinualTrainer : IDisposable
 
     private void LogEvaluation(int t, int epoch, double loss, double lr, bool final)
     {
-        var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, scenario.TestSubsetUpTo(t), t + 1);
+        var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, EvaluationSet(t), t + 1);
         observer.OnEvaluation(t, epoch, evaluation, final);
         WriteLog(t, epoch, evaluation, loss, lr);
     }

@@ -94,7 +94,7 @@ public static class OptionConformance
         Require(o, "model", o.Model == "convit", "convit (DyTox's ConViT backbone)");
         Require(o, "device", o.Device is "cpu" or "cuda", "cpu or cuda (the train command's --device overrides it)");
         Require(o, "norm", o.Norm == "layer", "layer (LayerNorm; ConViT's scale norm is not implemented)");
-        Require(o, "validation", o.Validation == 0, "0 (a validation split carved from the training images is not implemented)");
+        Require(o, "validation", o.Validation is >= 0 and < 1, "a fraction in [0, 1) of each task's training images to hold out for validation");
         // With RandAugment off (aa: "") timm applies ColorJitter(color_jitter), 0.4 by default; with it on, never.
         if (o.Aa == "" && o.ColorJitter > 0)
             throw new OptionsException(

@@ -154,6 +154,7 @@ public sealed class TrainerCheckpoint
             ("clip_grad", s.ClipGradNorm, defaults.ClipGradNorm),
             ("oversample_memory", s.MemoryOversampling, defaults.MemoryOversampling),
             ("oversample_memory_ft", s.FinetuningOldOversampling, defaults.FinetuningOldOversampling),
+            ("validation", s.ValidationFraction, defaults.ValidationFraction),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -108,6 +108,11 @@ public sealed record TrainerSettings
     public int CheckpointEvery { get; init; } = 1;
     public string? OutputDirectory { get; init; }
 
+    /// <summary><c>validation</c>: the fraction of each task's training images held out (Continuum's
+    /// <c>split_train_val</c>, <see cref="DyTox.Data.ValidationSplit"/>); the held-out images of the tasks seen so far
+    /// replace the test set in every evaluation. 0 = evaluate on the test set.</summary>
+    public double ValidationFraction { get; init; }
+
     /// <summary>Use only this fraction of each task's training images (fast smoke runs); 1 = all.</summary>
     public double TrainFraction { get; init; } = 1.0;
 
@@ -149,6 +154,7 @@ public sealed record TrainerSettings
         Require(MemorySize >= 0, "memory size must be non-negative");
         Require(MemoryOversampling >= 0 && FinetuningOldOversampling >= 1, "memory oversampling must be at least 0 (main training) and 1 (finetuning)");
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
+        Require(ValidationFraction is >= 0 and < 1, "the validation fraction must be in [0, 1)");
         Require(MixupAlpha >= 0 && SamRho >= 0, "mixup alpha and SAM rho must be non-negative");
         Require(EvalBatchSize > 0, "eval batch size must be positive");
         Require(CheckpointEvery > 0, "checkpoint interval must be positive");

@@ -94,6 +94,7 @@ public static class TrainerSettingsMapper
             EvalEvery = o.EvalEvery ?? 0,
             OutputDirectory = outputDirectory,
             TrainFraction = o.TrainFraction,
+            ValidationFraction = o.Validation,
         }.Validate();
     }
 

@@ -44,7 +44,7 @@ public class OptionConformanceTests
     [TestCase("norm", "scale", "layer")]
     [TestCase("model", "deit_small", "convit")]
     [TestCase("device", "tpu", "cpu or cuda")]
-    [TestCase("validation", "0.1", "validation split")]
+    [TestCase("validation", "1.0", "fraction in [0, 1)")]
     [TestCase("aa", "\"\"", "color_jitter: 0")]
     public void AnUnimplementedValueIsAnErrorNamingKeySourceAndExpectation(string key, string value, string expected)
     {

@@ -143,4 +143,18 @@ public class TrainerOptionTests
         Assert.That(plain.Epochs.Where(e => e.Phase == TrainerPhase.Finetune).Select(e => e.Batches), Is.EqualTo(new[] { 1 }));
         Assert.That(oversampled.Epochs.Where(e => e.Phase == TrainerPhase.Finetune).Select(e => e.Batches), Is.EqualTo(new[] { 2 }));
     }
+
+    [Test]
+    public void ValidationHoldsOutPartOfEachTaskAndEvaluatesOnIt()
+    {
+        // 80 training images per task, validation 0.25: 20 held out per task, 60 trained on (+ the memory of 12 in task 1).
+        var (history, observed, _) = Run(Settings() with { MaxTasks = 2, ValidationFraction = 0.25 });
+        Assert.That(observed.TrainImages, Is.EqualTo(new[] { 60, 60 + 12 }));
+        Assert.That(history.Steps.Select(s => s.Evaluation.Samples), Is.EqualTo(new long[] { 20, 40 }), "the held-out images of the tasks seen so far");
+        Assert.That(history.Steps[1].Evaluation.TotalPerTask, Is.EqualTo(new long[] { 20, 20 }));
+        var (test, _, _) = Run(Settings() with { MaxTasks = 2 });
+        Assert.That(test.Steps.Select(s => s.Evaluation.Samples), Is.EqualTo(new long[] { 16, 32 }), "the test images of the classes seen so far");
+        Assert.That(() => Run(Settings() with { MaxTasks = 1, ValidationFraction = 0.01 }),
+                    Throws.ArgumentException.With.Message.Contain("holds out no image of task 0"));
+    }
 }
