@@ -12,6 +12,12 @@ public sealed class LayerNorm : Module
         Eps = eps;
         Weight = RegisterParameter("weight", options.Create(features));
         Bias = RegisterParameter("bias", options.Create(features));
+        ResetParameters();
+    }
+
+    /// <summary>Gain 1, shift 0 (torch's <c>reset_parameters</c>).</summary>
+    public void ResetParameters()
+    {
         Init.Ones(Weight.Value);
         Init.Zeros(Bias.Value);
     }

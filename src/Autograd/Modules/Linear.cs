@@ -29,15 +29,24 @@ public sealed class Linear : Module
         OutFeatures = outFeatures;
         Weight = RegisterParameter("weight", options.Create(outFeatures, inFeatures));
         Bias = bias ? RegisterParameter("bias", options.Create(outFeatures)) : null;
-        var how = init ?? LinearInit.TorchDefault;
-        if (how.Kind == LinearInitKind.TorchDefault)
+        Initialization = init ?? LinearInit.TorchDefault;
+        ResetParameters(rng);
+    }
+
+    /// <summary>How the parameters were (and <see cref="ResetParameters"/> draws them again) initialised.</summary>
+    public LinearInit Initialization { get; }
+
+    /// <summary>Draws the parameters afresh with <see cref="Initialization"/> (torch's <c>reset_parameters</c>).</summary>
+    public void ResetParameters(Rng rng)
+    {
+        if (Initialization.Kind == LinearInitKind.TorchDefault)
         {
             Init.TorchDefaultWeight(Weight.Value, rng);
-            if (Bias is not null) Init.TorchDefaultBias(Bias.Value, inFeatures, rng);
+            if (Bias is not null) Init.TorchDefaultBias(Bias.Value, InFeatures, rng);
         }
         else
         {
-            Init.TruncNormal(Weight.Value, how.Std, rng);
+            Init.TruncNormal(Weight.Value, Initialization.Std, rng);
             if (Bias is not null) Init.Zeros(Bias.Value);
         }
     }

@@ -21,6 +21,13 @@ public sealed class ContinualClassifier : Module
     public Linear Head { get; }
     public LayerNorm Norm { get; }
 
+    /// <summary>Draws the classifier afresh with the inits it was created with (the original's <c>reset_parameters</c>).</summary>
+    public void ResetParameters(Rng rng)
+    {
+        Head.ResetParameters(rng);
+        Norm.ResetParameters();
+    }
+
     /// <summary>e [B, D] → logits [B, classes].</summary>
     public Variable Forward(Variable embedding) => Head.Forward(Norm.Forward(embedding));
 }

@@ -97,10 +97,12 @@ public static class DyToxLoss
     }
 
     /// <summary>
-    /// The full loss. Task 0 (<paramref name="oldClasses"/> = 0): L = BCE. Task t ≥ 1: needs the teacher's logits
-    /// [B, C_old] (same inputs) and the divergence targets [B, C_t + 1]; L = (1 − α)·BCE + α·KD + w·BCE_div with
-    /// w = <paramref name="divergenceWeight"/> (<c>head_div</c>, 0.1) and KD at temperature <paramref name="temperature"/>
-    /// (<c>distillation_tau</c>, 1).
+    /// The loss of a training step (the original's <c>forward</c> in engine.py). Task 0 (<paramref name="oldClasses"/> = 0):
+    /// L = BCE. From task 1 on, each term joins when its input is given: with the teacher's logits [B, C_old] (same
+    /// inputs), L = (1 − α)·BCE + α·KD at temperature <paramref name="temperature"/> (<c>distillation_tau</c>); with the
+    /// divergence targets [B, C_t + 1], + w·BCE_div with w = <paramref name="divergenceWeight"/> (<c>head_div</c>, 0.1;
+    /// not rescaled by 1 − α). The main training of DyTox gives both; its finetuning neither, unless
+    /// <c>finetuning_teacher</c> or <c>head_div_mode: [.., ft]</c> ask for them.
     /// </summary>
     public static DyToxLossParts Compute(DyToxOutput student, TensorT targets, int oldClasses, TensorT? teacherLogits = null, TensorT? divergenceTargets = null,
                                          double divergenceWeight = DivergenceWeight, double temperature = 1)
@@ -109,16 +111,29 @@ public static class DyToxLoss
         int total = student.Logits.Size(1);
         double alpha = Alpha(oldClasses, total);
         var clf = Classification(student.Logits, targets);
-        if (oldClasses == 0) return new DyToxLossParts(clf, clf, null, null, 0);
-        if (teacherLogits is null) throw new ArgumentNullException(nameof(teacherLogits), "tasks t ≥ 1 need the teacher's logits for distillation.");
-        if (teacherLogits.Rank != 2 || teacherLogits.Size(1) != oldClasses)
-            throw new ArgumentException($"teacher logits {teacherLogits.Describe()} must have C_old = {oldClasses} columns.", nameof(teacherLogits));
-        if (student.DivergenceLogits is null) throw new ArgumentException("tasks t ≥ 1 need the divergence logits (Forward with withDivergence in training mode).", nameof(student));
-        if (divergenceTargets is null) throw new ArgumentNullException(nameof(divergenceTargets), "tasks t ≥ 1 need divergence targets.");
-        var kd = Distillation(student.Logits, teacherLogits, temperature);
-        var div = Classification(student.DivergenceLogits, divergenceTargets);
-        var sum = F.Add(F.Add(F.Scale(clf, 1 - alpha), F.Scale(kd, alpha)), F.Scale(div, divergenceWeight));
-        return new DyToxLossParts(sum, clf, kd, div, alpha);
+        if (oldClasses == 0)
+        {
+            if (teacherLogits is not null || divergenceTargets is not null)
+                throw new ArgumentException("task 0 has no old classes: neither distillation nor a divergence head applies.", nameof(oldClasses));
+            return new DyToxLossParts(clf, clf, null, null, 0);
+        }
+        Variable sum = clf;
+        Variable? kd = null, div = null;
+        if (teacherLogits is not null)
+        {
+            if (teacherLogits.Rank != 2 || teacherLogits.Size(1) != oldClasses)
+                throw new ArgumentException($"teacher logits {teacherLogits.Describe()} must have C_old = {oldClasses} columns.", nameof(teacherLogits));
+            kd = Distillation(student.Logits, teacherLogits, temperature);
+            sum = F.Add(F.Scale(clf, 1 - alpha), F.Scale(kd, alpha));
+        }
+        if (divergenceTargets is not null)
+        {
+            if (student.DivergenceLogits is null)
+                throw new ArgumentException("divergence targets need the divergence logits (Forward with withDivergence in training mode).", nameof(student));
+            div = Classification(student.DivergenceLogits, divergenceTargets);
+            sum = F.Add(sum, F.Scale(div, divergenceWeight));
+        }
+        return new DyToxLossParts(sum, clf, kd, div, kd is null ? 0 : alpha);
     }
 
     private static TensorT Write(double[] values, int[] shape, IBackend backend, DType dtype)

@@ -103,6 +103,13 @@ public sealed class DyToxModel : Module
         }
     }
 
+    /// <summary>Every task's classifier drawn afresh, in task order (the original's <c>reset_classifier</c>, for
+    /// <c>finetuning_resetclf</c>); the divergence head is left as it is, as there.</summary>
+    public void ResetClassifiers(Rng rng)
+    {
+        foreach (var head in Heads) head.ResetParameters(rng);
+    }
+
     /// <summary>
     /// images [B, C, H, W] → logits [B, C_tot], the task embeddings [T, B, D] and, when
     /// <paramref name="withDivergence"/> and in training mode, the divergence logits [B, C_t + 1]. Evaluation mode

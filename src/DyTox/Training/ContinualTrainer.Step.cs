@@ -18,7 +18,7 @@ public sealed partial class ContinualTrainer
         using var scope = TensorScope.Begin();
         Tape.Current.Clear();
         int count = batches.Length;
-        bool main = phase == TrainerPhase.Train && settings.Method == ContinualMethod.DyTox && t > 0;
+        var main = LossesOf(t, phase);
         bool sharpness = sam is not null && phase == TrainerPhase.Train;
         var kept = sharpness ? new ReplicaInput?[count] : null; // SAM's second pass reuses each replica's batch
         try
@@ -69,7 +69,7 @@ public sealed partial class ContinualTrainer
     /// are kept for a second pass (SAM) on one device; the other devices prepare theirs again (the same bits: the teacher
     /// runs in evaluation mode).
     /// </summary>
-    private double[] ReplicaPasses(HostBatch[] batches, bool main, ReplicaStreams streams, ReplicaGradients gradients,
+    private double[] ReplicaPasses(HostBatch[] batches, StepLosses main, ReplicaStreams streams, ReplicaGradients gradients,
                                    StepParameters trainable, ReplicaInput?[]? kept)
     {
         int count = batches.Length;
@@ -102,7 +102,7 @@ public sealed partial class ContinualTrainer
     }
 
     // A pass of the trainer's own model (replica `rank` on one device, or rank 0), its inputs kept for SAM's second pass.
-    private double KeptPass(int rank, HostBatch batch, bool main, ReplicaStreams streams, ReplicaInput?[]? kept)
+    private double KeptPass(int rank, HostBatch batch, StepLosses main, ReplicaStreams streams, ReplicaInput?[]? kept)
     {
         var input = kept?[rank] ?? PrepareReplica(model, teacher, trainImages, batch, main);
         if (kept is not null) kept[rank] = input;
@@ -112,7 +112,7 @@ public sealed partial class ContinualTrainer
 
     // Replica `rank`'s pass on its own device, on its own thread: its batch uploaded there, its teacher's logits, its
     // forward and backward, in a scope (and on a tape) of its own. Its gradients stay in its parameters until collected.
-    private double DevicePass(int rank, HostBatch batch, bool main, ReplicaStreams streams)
+    private double DevicePass(int rank, HostBatch batch, StepLosses main, ReplicaStreams streams)
     {
         using var scope = TensorScope.Begin();
         Tape.Current.Clear();
@@ -134,9 +134,26 @@ public sealed partial class ContinualTrainer
                 : Enumerable.Range(0, replicas.Count).Select(r => r == 0 ? master.ToArray() : replicas.CopiesOf(r, master)).ToArray());
     }
 
+    /// <summary>The loss terms beyond the BCE that a step of task t's phase trains with: in DyTox's main training of t ≥ 1
+    /// distillation and (head_div_mode tr) the divergence head; in its finetuning what finetuning_teacher and
+    /// head_div_mode ft ask for; none in task 0 and for the baselines.</summary>
+    private StepLosses LossesOf(int t, TrainerPhase phase)
+    {
+        if (t == 0 || settings.Method != ContinualMethod.DyTox) return new StepLosses(false, false);
+        return phase == TrainerPhase.Train
+            ? new StepLosses(Distill: true, Diverge: settings.DivergenceInMainTraining)
+            : new StepLosses(Distill: settings.FinetuningDistillation, Diverge: settings.DivergenceInFinetuning);
+    }
+
+    /// <summary>Which terms join the BCE in a step's loss.</summary>
+    private readonly record struct StepLosses(bool Distill, bool Diverge)
+    {
+        public bool Any => Distill || Diverge;
+    }
+
     /// <summary>One replica's batch on its device: its images and targets (prepared on the host by <see cref="EpochBatches"/>)
-    /// and, in the main training of t ≥ 1, its teacher's logits and the divergence targets.</summary>
-    private ReplicaInput PrepareReplica(DyToxModel student, DyToxModel? kdTeacher, BatchAssembler images, HostBatch batch, bool main)
+    /// and, as the step's losses need them, its teacher's logits and the divergence targets.</summary>
+    private ReplicaInput PrepareReplica(DyToxModel student, DyToxModel? kdTeacher, BatchAssembler images, HostBatch batch, StepLosses main)
     {
         int count = batch.Count, classes = student.TotalClasses, oldClasses = student.OldClasses;
         var device = student.Backend;
@@ -145,9 +162,12 @@ public sealed partial class ContinualTrainer
         images.Upload(batch.Targets, y);
 
         TensorT? teacherLogits = null, divTargets = null;
-        if (main)
+        if (main.Distill)
         {
             using (GradMode.NoGrad()) teacherLogits = kdTeacher!.Forward(x, withDivergence: false).Logits.Value;
+        }
+        if (main.Diverge)
+        {
             divTargets = settings.MixupAlpha > 0
                 ? DyToxLoss.DivergenceTargets(y, oldClasses)
                 : DyToxLoss.DivergenceTargets(batch.Labels, oldClasses, classes - oldClasses, device, dtype);
@@ -157,12 +177,12 @@ public sealed partial class ContinualTrainer
 
     /// <summary>Forward and backward of one replica's loss in a scope of its own (its activations go back to the
     /// pool before the next replica runs); its gradient stays in <paramref name="student"/>'s parameters.</summary>
-    private double BackwardReplica(DyToxModel student, ReplicaInput input, int rank, bool main, ReplicaStreams streams)
+    private double BackwardReplica(DyToxModel student, ReplicaInput input, int rank, StepLosses main, ReplicaStreams streams)
     {
         using var scope = TensorScope.Begin();
         streams.Enter(rank);
-        var output = student.Forward(input.X, withDivergence: main);
-        var loss = main
+        var output = student.Forward(input.X, withDivergence: main.Diverge);
+        var loss = main.Any
             ? DyToxLoss.Compute(output, input.Y, student.OldClasses, input.TeacherLogits, input.DivergenceTargets, settings.DivergenceWeight,
                                 settings.DistillationTemperature).Total
             : DyToxLoss.Classification(output.Logits, input.Y);

@@ -198,10 +198,13 @@ public sealed partial class ContinualTrainer : IDisposable
 
     private void Finetune(int t, TrainerCheckpoint.State? resume, CancellationToken cancel)
     {
+        // finetuning_resetclf, once: a run resumed inside the finetuning has the reset heads in its checkpoint already.
+        if (settings.FinetuningResetClassifiers && (resume is null || resume.NextEpoch == 0))
+            model.ResetClassifiers(rootRng.Fork($"reset-classifiers/{t}"));
         model.SetTrainablePhase(TrainingPhase.Finetune);
         if (!settings.ReferenceFinetuneDropPath)
             foreach (var sab in model.Sabs) sab.Eval(); // frozen SABs run without stochastic depth (§7.10 fixed)
-        replicas?.Mirror(model, teacher: null); // no distillation in the finetuning
+        replicas?.Mirror(model, teacher: settings.FinetuningDistillation ? teacher : null); // distillation only with finetuning_teacher
         var set = FinetuningSet(t);
         var lr = settings.ScaledFinetuningLearningRate(t);
         using var optimizer = NewOptimizer(lr);

@@ -53,7 +53,8 @@ public static class OptionConformance
         Require(o, "auto_kd", !dytox || o.AutoKd, "true (the distillation weight is α = C_old / C_tot)");
         Require(o, "kd", o.Kd == 0 || o.AutoKd, "0 unless auto_kd is true (a fixed distillation weight is not implemented)");
         Require(o, "head_div", !dytox || o.HeadDiv > 0, "a positive weight (the divergence head is part of every DyTox model)");
-        Require(o, "head_div_mode", Is(o.HeadDivMode, "tr"), "[tr] (the divergence loss in the main training only)");
+        Require(o, "head_div_mode", o.HeadDivMode.All(m => m is "tr" or "ft") && o.HeadDivMode.Distinct().Count() == o.HeadDivMode.Count,
+                "phases among tr (main training) and ft (finetuning), each at most once");
         Require(o, "distillation_tau", o.DistillationTau > 0, "a positive temperature");
         Require(o, "opt_betas", o.OptBetas is null || (o.OptBetas.Count == 2 && o.OptBetas.All(b => b is >= 0 and < 1)), "two values in [0, 1) or null");
         Require(o, "opt_eps", o.OptEps > 0, "a positive ε");
@@ -77,8 +78,6 @@ public static class OptionConformance
         Require(o, "oversample_memory", o.OversampleMemory >= 0, "how many times the memory joins a task's data: 0 or more");
         Require(o, "oversample_memory_ft", o.OversampleMemoryFt >= 1, "how many times each old exemplar appears in the finetuning set: 1 or more");
         Require(o, "replay_memory", o.ReplayMemory == 0, "0 (there is no separate memory loader)");
-        Require(o, "finetuning_teacher", !o.FinetuningTeacher, "false (no distillation in the finetuning)");
-        Require(o, "finetuning_resetclf", !o.FinetuningResetclf, "false (the heads are not reset before finetuning)");
         Require(o, "only_ft", !o.OnlyFt, "false");
         Require(o, "retrain_scratch", !o.RetrainScratch, "false");
         Require(o, "ft_no_sampling", o.FtNoSampling, "true (the finetuning loader does not use the repeated-augmentation sampler)");

@@ -155,6 +155,10 @@ public sealed class TrainerCheckpoint
             ("oversample_memory", s.MemoryOversampling, defaults.MemoryOversampling),
             ("oversample_memory_ft", s.FinetuningOldOversampling, defaults.FinetuningOldOversampling),
             ("validation", s.ValidationFraction, defaults.ValidationFraction),
+            ("head_div_tr", s.DivergenceInMainTraining, defaults.DivergenceInMainTraining),
+            ("head_div_ft", s.DivergenceInFinetuning, defaults.DivergenceInFinetuning),
+            ("finetuning_teacher", s.FinetuningDistillation, defaults.FinetuningDistillation),
+            ("finetuning_resetclf", s.FinetuningResetClassifiers, defaults.FinetuningResetClassifiers),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -88,6 +88,21 @@ public sealed record TrainerSettings
     public int FinetuningEpochs { get; init; } = 20;
     public double FinetuningLearningRate { get; init; } = 5e-5;
 
+    /// <summary><c>head_div_mode</c> holds <c>tr</c>: the divergence head's loss in the main training of t ≥ 1 (DyTox's files).</summary>
+    public bool DivergenceInMainTraining { get; init; } = true;
+
+    /// <summary><c>head_div_mode</c> holds <c>ft</c>: the divergence head's loss in the finetuning too (the head is trainable
+    /// there; its targets are built from the finetuning batch as in the main training).</summary>
+    public bool DivergenceInFinetuning { get; init; }
+
+    /// <summary><c>finetuning_teacher</c>: distillation from the task's teacher in the finetuning, with the main training's
+    /// weighting (1 − α)·BCE + α·KD.</summary>
+    public bool FinetuningDistillation { get; init; }
+
+    /// <summary><c>finetuning_resetclf</c>: every task's classifier drawn afresh (torch's default Linear init, LayerNorm
+    /// 1/0) before the finetuning starts.</summary>
+    public bool FinetuningResetClassifiers { get; init; }
+
     /// <summary><c>oversample_memory_ft</c>: in the finetuning set of task t ≥ 1, each exemplar of an earlier task appears
     /// this many times in a row, then the exemplars of task t once (the original's <c>get_finetuning_dataset</c>).</summary>
     public int FinetuningOldOversampling { get; init; } = 1;

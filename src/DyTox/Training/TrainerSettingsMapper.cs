@@ -85,6 +85,11 @@ public static class TrainerSettingsMapper
             RehearsalTestTransform = o.RehearsalTestTrsf,
             MemoryOversampling = o.OversampleMemory,
             FinetuningOldOversampling = o.OversampleMemoryFt,
+            // Unset, head_div_mode is DyTox's files' [tr], not the argparse default [tr, ft] (OptionConformance).
+            DivergenceInMainTraining = o.SourceOf("head_div_mode") == "default" || o.HeadDivMode.Contains("tr"),
+            DivergenceInFinetuning = o.SourceOf("head_div_mode") != "default" && o.HeadDivMode.Contains("ft"),
+            FinetuningDistillation = o.FinetuningTeacher,
+            FinetuningResetClassifiers = o.FinetuningResetclf,
             Finetuning = o.Finetuning == "balanced",
             FinetuningEpochs = o.FinetuningEpochs,
             FinetuningLearningRate = o.FinetuningLr,

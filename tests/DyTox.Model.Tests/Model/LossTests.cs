@@ -84,7 +84,23 @@ public class LossTests
         Assert.That(weighted.Total.Item(),
                     Is.EqualTo(0.4 * weighted.Classification.Item() + 0.6 * kdAtTwo + 0.7 * weighted.Divergence!.Item()).Within(1e-14));
         Tape.Current.Clear();
-        Assert.That(() => DyToxLoss.Compute(output, DyToxLoss.OneHot(y, 5, Be, DType.Float64), 3), Throws.ArgumentNullException.With.Message.Contains("teacher"));
+        // Each term joins when its input is given (finetuning_teacher, head_div_mode with ft): no teacher → BCE not
+        // rescaled by 1 − α; no divergence targets → no divergence term.
+        var targets = DyToxLoss.OneHot(y, 5, Be, DType.Float64);
+        var divTargets = DyToxLoss.DivergenceTargets(y, 3, 2, Be, DType.Float64);
+        var plain = DyToxLoss.Compute(output, targets, 3);
+        Assert.That(plain.Total.Item(), Is.EqualTo(plain.Classification.Item()));
+        Assert.That(plain.Distillation, Is.Null);
+        Assert.That(plain.Alpha, Is.Zero);
+        var divOnly = DyToxLoss.Compute(output, targets, 3, divergenceTargets: divTargets, divergenceWeight: 0.7);
+        Assert.That(divOnly.Total.Item(), Is.EqualTo(divOnly.Classification.Item() + 0.7 * divOnly.Divergence!.Item()).Within(1e-14));
+        var kdOnly = DyToxLoss.Compute(output, targets, 3, shifted, temperature: 2);
+        Assert.That(kdOnly.Total.Item(), Is.EqualTo(0.4 * kdOnly.Classification.Item() + 0.6 * kdAtTwo).Within(1e-14));
+        Assert.That(kdOnly.Divergence, Is.Null);
+        Tape.Current.Clear();
+        var noDivergenceLogits = model.Forward(x, withDivergence: false);
+        Assert.That(() => DyToxLoss.Compute(noDivergenceLogits, targets, 3, shifted, divTargets), Throws.ArgumentException.With.Message.Contains("divergence logits"));
+        Assert.That(() => DyToxLoss.Compute(noDivergenceLogits, DyToxLoss.OneHot(y, 5, Be, DType.Float64), 0, shifted), Throws.ArgumentException.With.Message.Contains("task 0"));
         Tape.Current.Clear();
     }
 }

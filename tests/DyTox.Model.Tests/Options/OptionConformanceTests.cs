@@ -26,7 +26,8 @@ public class OptionConformanceTests
     [TestCase("clip_grad", "-1.0", "positive maximum gradient norm")]
     [TestCase("auto_kd", "false", "true")]
     [TestCase("head_div", "0", "positive")]
-    [TestCase("head_div_mode", "[tr, ft]", "[tr]")]
+    [TestCase("head_div_mode", "[tr, test]", "phases among tr (main training) and ft (finetuning)")]
+    [TestCase("head_div_mode", "[ft, ft]", "each at most once")]
     [TestCase("freeze_task", "[old_task_tokens]", "[old_task_tokens, old_heads]")]
     [TestCase("freeze_ft", "[sab, tab]", "[sab]")]
     [TestCase("ft_no_sampling", "false", "true")]
@@ -34,7 +35,6 @@ public class OptionConformanceTests
     [TestCase("mixup_prob", "0.5", "1.0")]
     [TestCase("oversample_memory", "-1", "0 or more")]
     [TestCase("oversample_memory_ft", "0", "1 or more")]
-    [TestCase("finetuning_teacher", "true", "false")]
     [TestCase("start_task", "2", "together with resume")]
     [TestCase("resume", "/tmp/old", "together with start_task")]
     [TestCase("lr_noise", "[0.5]", "null")]
@@ -52,6 +52,30 @@ public class OptionConformanceTests
         o.Set(key, value);
         var e = Assert.Throws<OptionsException>(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null))!;
         Assert.That(e.Message, Does.Contain($"\"{key}\"").And.Contain("command line").And.Contain(expected));
+    }
+
+    [Test]
+    public void FinetuningOptionsReachTheTrainerSettings()
+    {
+        var o = Cifar();
+        var files = TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null);
+        Assert.That((files.DivergenceInMainTraining, files.DivergenceInFinetuning, files.FinetuningDistillation, files.FinetuningResetClassifiers),
+                    Is.EqualTo((true, false, false, false)), "DyTox's files: head_div_mode tr");
+        string withoutMode = Path.Combine(Path.GetTempPath(), $"dytox-no-head-div-mode-{Guid.NewGuid():N}.yaml");
+        File.WriteAllLines(withoutMode, File.ReadAllLines(OptionFiles.Path("model/cifar_dytox.yaml")).Where(l => !l.StartsWith("head_div_mode")));
+        try
+        {
+            var unset = TrainerSettingsMapper.Settings(OptionsLoader.Load(OptionFiles.Path("data/cifar100_10-10.yaml"), withoutMode), ContinualMethod.DyTox, null);
+            Assert.That((unset.DivergenceInMainTraining, unset.DivergenceInFinetuning), Is.EqualTo((true, false)),
+                        "unset, head_div_mode is the files' tr, not the argparse default [tr, ft]");
+        }
+        finally { File.Delete(withoutMode); }
+        o.Set("head_div_mode", "[ft]");
+        o.Set("finetuning_teacher", "true");
+        o.Set("finetuning_resetclf", "true");
+        var set = TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null);
+        Assert.That((set.DivergenceInMainTraining, set.DivergenceInFinetuning, set.FinetuningDistillation, set.FinetuningResetClassifiers),
+                    Is.EqualTo((false, true, true, true)));
     }
 
     [Test]

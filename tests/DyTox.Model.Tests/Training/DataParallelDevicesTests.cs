@@ -36,13 +36,20 @@ public class DataParallelDevicesTests
     private static IBackend[] Devices(int count) => [CpuBackend.Instance, .. Enumerable.Range(1, count - 1).Select(_ => new CpuBackend())];
 
     /// <summary>With three replicas the rank order of the gradient sum matters ((g₀ + g₁) + g₂ is not (g₁ + g₂) + g₀
-    /// in floating point), so this also checks that the devices' gradients are summed in rank order.</summary>
-    [TestCase(2)]
-    [TestCase(3)]
-    public void DevicesGiveTheBitsOfTheReplicasTakingTurnsOnOne(int replicas)
+    /// in floating point), so this also checks that the devices' gradients are summed in rank order.
+    /// With <paramref name="finetuningOptions"/> the finetuning also distils from the teacher (which then goes to every
+    /// device), trains the divergence head and starts from reset classifiers.</summary>
+    [TestCase(2, false)]
+    [TestCase(3, false)]
+    [TestCase(2, true)]
+    public void DevicesGiveTheBitsOfTheReplicasTakingTurnsOnOne(int replicas, bool finetuningOptions)
     {
         var scenario = Scenario();
-        var settings = Replicated() with { WorldSize = replicas };
+        var settings = Replicated() with
+        {
+            WorldSize = replicas,
+            FinetuningDistillation = finetuningOptions, DivergenceInFinetuning = finetuningOptions, FinetuningResetClassifiers = finetuningOptions,
+        };
         var oneLog = new Recorder();
         var twoLog = new Recorder();
         Dictionary<string, double[]> oneDevice, twoDevices;

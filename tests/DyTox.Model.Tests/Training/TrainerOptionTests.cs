@@ -157,4 +157,39 @@ public class TrainerOptionTests
         Assert.That(() => Run(Settings() with { MaxTasks = 1, ValidationFraction = 0.01 }),
                     Throws.ArgumentException.With.Message.Contain("holds out no image of task 0"));
     }
+
+    [Test]
+    public void HeadDivModeAndFinetuningTeacherChooseTheLossTermsOfEachPhase()
+    {
+        var (_, _, baseline) = Run(Settings() with { MaxTasks = 2 });
+        // [tr, ft]: the main training is the default's; the finetuning now trains the divergence head as well.
+        var (_, _, both) = Run(Settings() with { MaxTasks = 2, DivergenceInFinetuning = true });
+        Assert.That(both["head_div.head.weight"], Is.Not.EqualTo(baseline["head_div.head.weight"]));
+        // [ft] alone: no divergence loss in the main training, so the shared blocks move differently.
+        var (_, _, ftOnly) = Run(Settings() with { MaxTasks = 2, DivergenceInMainTraining = false, DivergenceInFinetuning = true });
+        Assert.That(ftOnly["sabs.0.attn.qk.weight"], Is.Not.EqualTo(baseline["sabs.0.attn.qk.weight"]));
+        // No divergence anywhere: the head is created but never trained, and the main training runs without its loss.
+        var (_, _, none) = Run(Settings() with { MaxTasks = 2, DivergenceInMainTraining = false });
+        Assert.That(none["head_div.head.weight"], Is.Not.EqualTo(baseline["head_div.head.weight"]));
+        Assert.That(none["sabs.0.attn.qk.weight"], Is.EqualTo(ftOnly["sabs.0.attn.qk.weight"]), "[ft] and [] share the main training");
+        // finetuning_teacher: distillation reaches the finetuned TAB, task tokens and heads; the frozen SABs keep the
+        // bits of the main training (the same with or without it).
+        var (_, _, distilled) = Run(Settings() with { MaxTasks = 2, FinetuningDistillation = true });
+        Assert.That(distilled["tabs.0.attn.q.weight"], Is.Not.EqualTo(baseline["tabs.0.attn.q.weight"]));
+        Assert.That(distilled["sabs.0.attn.qk.weight"], Is.EqualTo(baseline["sabs.0.attn.qk.weight"]));
+    }
+
+    [Test]
+    public void FinetuningResetclfDrawsTheClassifiersAfreshBeforeTheFinetuning()
+    {
+        var (_, _, baseline) = Run(Settings() with { MaxTasks = 2 });
+        var (_, _, reset) = Run(Settings() with { MaxTasks = 2, FinetuningResetClassifiers = true });
+        // The main training is the same; after the reset and one finetuning epoch the heads differ.
+        Assert.That(reset["sabs.0.attn.qk.weight"], Is.EqualTo(baseline["sabs.0.attn.qk.weight"]));
+        Assert.That(reset["head.0.head.weight"], Is.Not.EqualTo(baseline["head.0.head.weight"]));
+        // With no finetuning epoch there is nothing to reset for.
+        var (_, _, noFinetuning) = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 0 });
+        var (_, _, noFinetuningReset) = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 0, FinetuningResetClassifiers = true });
+        Assert.That(noFinetuningReset["head.1.head.weight"], Is.EqualTo(noFinetuning["head.1.head.weight"]));
+    }
 }

@@ -97,11 +97,11 @@ public class TrainerTests
         foreach (var (name, w) in first) Assert.That(second[name], Is.EqualTo(w), name);
     }
 
-    internal sealed class StopAfter(int task, int epoch, CancellationTokenSource cancel) : ITrainingObserver
+    internal sealed class StopAfter(int task, int epoch, CancellationTokenSource cancel, TrainerPhase stopPhase = TrainerPhase.Train) : ITrainingObserver
     {
         public void OnEpochEnd(int t, TrainerPhase phase, int e, double meanLoss, double learningRate, double imagesPerSecond)
         {
-            if (t == task && e == epoch && phase == TrainerPhase.Train) cancel.Cancel();
+            if (t == task && e == epoch && phase == stopPhase) cancel.Cancel();
         }
     }
 
@@ -132,6 +132,41 @@ public class TrainerTests
             Assert.That(accResumed, Is.EqualTo(accUninterrupted));
             foreach (var (name, w) in uninterrupted) Assert.That(after[name], Is.EqualTo(w), name);
             Assert.That(File.Exists(Path.Combine(dir, "split", "checkpoint", "model.safetensors")));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The finetuning options together (reset heads, distillation and the divergence head in the finetuning):
+    /// a run stopped inside the finetuning resumes to the bits of the uninterrupted run (the heads are reset once).</summary>
+    [Test]
+    public void ARunStoppedInsideAFinetuningWithItsOptionsResumesToTheSameBits()
+    {
+        var scenario = Scenario();
+        string dir = Path.Combine(Path.GetTempPath(), "dytox-resume-ft-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var settings = Settings(output: Path.Combine(dir, "full")) with
+            {
+                BaseEpochs = 1, IncrementalEpochs = 1, FinetuningEpochs = 3,
+                FinetuningResetClassifiers = true, FinetuningDistillation = true, DivergenceInFinetuning = true,
+            };
+            Dictionary<string, double[]> uninterrupted;
+            var (full, _, _) = NewTrainer(settings, scenario);
+            using (full) { full.Run(); uninterrupted = Weights(full.Model); }
+
+            var split = settings with { OutputDirectory = Path.Combine(dir, "split") };
+            using (var cancel = new CancellationTokenSource())
+            {
+                var (first, _, _) = NewTrainer(split, scenario, observer: new StopAfter(task: 1, epoch: 0, cancel, TrainerPhase.Finetune));
+                using (first) Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
+            }
+            var (resumed, _, _) = NewTrainer(split, scenario);
+            Dictionary<string, double[]> after;
+            using (resumed) { resumed.Run(); after = Weights(resumed.Model); }
+            foreach (var (name, w) in uninterrupted) Assert.That(after[name], Is.EqualTo(w), name);
         }
         finally
         {
