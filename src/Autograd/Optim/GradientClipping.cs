@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DyTox.Tensor;
 using TensorT = DyTox.Tensor.Tensor;
 
@@ -35,37 +34,12 @@ public static class GradientClipping
         return norm;
     }
 
-    /// <summary>sqrt(Σ ‖g‖²) over <paramref name="grads"/>, which share one backend and dtype.</summary>
+    /// <summary>sqrt(Σ ‖g‖²) over <paramref name="grads"/>, which share one backend and dtype; the squares are added in
+    /// double in list order.</summary>
     public static double TotalNorm(IReadOnlyList<TensorT> grads)
     {
-        if (grads.Count == 0) return 0;
-        var backend = grads[0].Backend;
-        var dtype = grads[0].DType;
-        foreach (var g in grads)
-        {
-            if (!ReferenceEquals(g.Backend, backend) || g.DType != dtype)
-                throw new ArgumentException($"gradient clipping needs the gradients on one backend in one dtype; found {g.Describe()} beside {grads[0].Describe()}.", nameof(grads));
-        }
-        using var scope = TensorScope.Begin();
-        var squares = backend.Empty(dtype, [grads.Count]);
-        for (int i = 0; i < grads.Count; i++)
-        {
-            using var slot = squares.Slice(0, i, 1);
-            backend.SumOfSquares(grads[i], slot);
-        }
         double sum = 0;
-        if (dtype == DType.Float32)
-        {
-            var host = new float[grads.Count];
-            backend.CopyToHost(squares, MemoryMarshal.AsBytes(host.AsSpan()));
-            foreach (float s in host) sum += s;
-        }
-        else
-        {
-            var host = new double[grads.Count];
-            backend.CopyToHost(squares, MemoryMarshal.AsBytes(host.AsSpan()));
-            foreach (double s in host) sum += s;
-        }
+        foreach (double s in TensorSums.SumsOfSquares(grads)) sum += s;
         return Math.Sqrt(sum);
     }
 }

@@ -12,15 +12,16 @@ public sealed partial class ContinualTrainer
     /// <summary>One optimizer step over the global batch: every replica's batch-mean loss is backpropagated on its
     /// own, the replicas' gradients are averaged in rank order (<see cref="ReplicaGradients"/>), and with SAM the
     /// same is done again at the perturbed weights. Returns the mean of the replicas' losses.</summary>
-    private double TrainStep(int t, TrainerPhase phase, HostBatch[] batches, int epoch,
-                             Optimizer optimizer, ReplicaGradients gradients, StepParameters trainable, AdaptiveSam? sam, ReplicaStreams streams)
+    private double TrainStep(int t, TrainerPhase phase, HostBatch[] batches, int epoch, int step,
+                             Optimizer optimizer, ReplicaGradients gradients, StepParameters trainable, SharpnessAwareMinimization? sam, ReplicaStreams streams)
     {
         using var scope = TensorScope.Begin();
         Tape.Current.Clear();
         int count = batches.Length;
         var main = LossesOf(t, phase);
         bool sharpness = sam is not null && phase == TrainerPhase.Train;
-        var kept = sharpness ? new ReplicaInput?[count] : null; // SAM's second pass reuses each replica's batch
+        bool twoPasses = sharpness && sam!.TakesBothPasses(step);
+        var kept = twoPasses ? new ReplicaInput?[count] : null; // SAM's second pass reuses each replica's batch
         try
         {
             optimizer.ZeroGrad();
@@ -44,6 +45,7 @@ public sealed partial class ContinualTrainer
                 ClipGradients(trainable);
                 sam.Restore();
             }
+            else if (sharpness) sam!.AddLookSamDirection(trainable.Master); // LookSAM between its full steps
             optimizer.Step();
             replicas?.Broadcast(trainable.Master, trainable.Copies!);
             return lossSum / count;

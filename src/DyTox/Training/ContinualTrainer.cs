@@ -145,7 +145,7 @@ public sealed partial class ContinualTrainer : IDisposable
             if (resume?.Optimizer is { } state) optimizer.ImportState(state);
             var samplers = MainSamplers(trainSet.Count, t);
             using var gradients = new ReplicaGradients(settings.WorldSize);
-            var sam = settings.SamRho > 0 && t > 0 ? new AdaptiveSam(settings.SamRho) : null;
+            using var sam = SamFor(t);
             for (int epoch = startEpoch; epoch < settings.EpochsFor(t); epoch++)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -181,6 +181,15 @@ public sealed partial class ContinualTrainer : IDisposable
             TaskSnapshots.Keep(checkpoint.Directory, settings.OutputDirectory!, t + 1);
         }
         observer.OnTaskEnd(t, evaluation, history);
+    }
+
+    /// <summary>DyTox++'s SAM for task t's main training, or null: off without sam_rho, without tr in sam_mode, and on task 0
+    /// with sam_skip_first. With sam_final the radius moves linearly, ρ_t = ρ + t·(ρ_final − ρ)/T over the T tasks.</summary>
+    private SharpnessAwareMinimization? SamFor(int t)
+    {
+        if (!(settings.SamRho > 0) || !settings.SamInMainTraining || (t == 0 && settings.SamSkipFirstTask)) return null;
+        double rho = settings.SamFinalRho is double final ? settings.SamRho + t * (final - settings.SamRho) / scenario.TaskCount : settings.SamRho;
+        return new SharpnessAwareMinimization(rho, settings.SamAdaptive, settings.LookSamEvery, settings.LookSamAlpha);
     }
 
     /// <summary>The balanced finetuning set of task t: the memory in its order, old exemplars oversampled.</summary>
@@ -227,7 +236,7 @@ public sealed partial class ContinualTrainer : IDisposable
 
     private (double Loss, double LearningRate) RunEpoch(int t, TrainerPhase phase, int epoch, int epochs, LabeledSubset set,
                                                         IReadOnlyList<IIndexSampler> samplers, int batchSize, Optimizer optimizer,
-                                                        ReplicaGradients gradients, AdaptiveSam? sam, bool? dropLast = null)
+                                                        ReplicaGradients gradients, SharpnessAwareMinimization? sam, bool? dropLast = null)
     {
         // One sampler per data-parallel replica (rank); step i trains on every replica's i-th batch.
         int replicas = samplers.Count;
@@ -256,7 +265,7 @@ public sealed partial class ContinualTrainer : IDisposable
         {
             var stepBatches = host.Take(i);
             double loss;
-            try { loss = TrainStep(t, phase, stepBatches, epoch, optimizer, gradients, trainable, sam, streams); }
+            try { loss = TrainStep(t, phase, stepBatches, epoch, i, optimizer, gradients, trainable, sam, streams); }
             finally { foreach (var b in stepBatches) b.Dispose(); }
             foreach (var b in stepBatches) images += b.Count;
             lossSum += loss;

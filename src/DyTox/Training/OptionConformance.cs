@@ -36,7 +36,7 @@ public static class OptionConformance
         ["mixup_switch_prob"] = "CutMix is off (cutmix must be 0), so MixUp never switches to it",
         ["pod_scales"] = "POD is not implemented (pod must be unset)",
         ["pod_scaling"] = "POD is not implemented (pod must be unset)",
-        ["look_sam_alpha"] = "LookSAM is not implemented (look_sam_k must be 0)",
+        ["sam_div"] = "the original's SAM stores it and never uses it",
         ["lr_noise_pct"] = "lr_noise must be unset",
         ["lr_noise_std"] = "lr_noise must be unset",
         ["color_jitter"] = "timm applies it only without RandAugment; aa: \"\" with color_jitter > 0 is refused",
@@ -63,13 +63,13 @@ public static class OptionConformance
         Require(o, "train_interpolation", o.TrainInterpolation == "bicubic", "bicubic");
         Require(o, "mixup_prob", o.MixupProb == 1.0, "1.0 (MixUp on every batch)");
         Require(o, "mixup_mode", o.MixupMode == "batch", "batch (one λ per batch)");
-        Require(o, "sam_adaptive", !sam || o.SamAdaptive, "true (the SAM of this implementation is ASAM, as DyTox++)");
         Require(o, "sam_first", !sam || o.SamFirst == "main", "main");
         Require(o, "sam_second", !sam || o.SamSecond == "main", "main");
-        Require(o, "sam_skip_first", !sam || o.SamSkipFirst, "true (no SAM on task 0)");
-        Require(o, "sam_final", !sam || o.SamFinal is null, "null");
-        Require(o, "sam_div", !sam || o.SamDiv == "", "\"\"");
-        Require(o, "sam_mode", !sam || Is(o.SamMode, "tr"), "[tr] (SAM in the main training only)");
+        Require(o, "sam_final", o.SamFinal is null or >= 0, "null or the last task's non-negative radius");
+        Require(o, "sam_mode", o.SamMode.All(m => m is "tr" or "ft") && o.SamMode.Distinct().Count() == o.SamMode.Count,
+                "phases among tr (main training) and ft (no effect, as in the original), each at most once");
+        Require(o, "look_sam_k", o.LookSamK >= 0, "0 (LookSAM off) or LookSAM's interval k > 0");
+        Require(o, "look_sam_alpha", double.IsFinite(o.LookSamAlpha), "a finite α");
         Require(o, "distributed_memory", !o.DistributedMemory || o.WorldSize == 1,
                 "false when world_size > 1 (the rehearsal memory is global: its budget is the total, whatever the number of devices)");
         Require(o, "world_size", o.WorldSize >= 1, "a positive number of data-parallel replicas");

@@ -159,6 +159,12 @@ public sealed class TrainerCheckpoint
             ("head_div_ft", s.DivergenceInFinetuning, defaults.DivergenceInFinetuning),
             ("finetuning_teacher", s.FinetuningDistillation, defaults.FinetuningDistillation),
             ("finetuning_resetclf", s.FinetuningResetClassifiers, defaults.FinetuningResetClassifiers),
+            ("sam_adaptive", s.SamAdaptive, defaults.SamAdaptive),
+            ("sam_skip_first", s.SamSkipFirstTask, defaults.SamSkipFirstTask),
+            ("sam_tr", s.SamInMainTraining, defaults.SamInMainTraining),
+            ("sam_final", s.SamFinalRho, defaults.SamFinalRho),
+            ("look_sam_k", s.LookSamEvery, defaults.LookSamEvery),
+            ("look_sam_alpha", s.LookSamAlpha, defaults.LookSamAlpha),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -66,8 +66,27 @@ public sealed record TrainerSettings
     public double MixupAlpha { get; init; }
     public double LabelSmoothing { get; init; } = 0.1;
 
-    /// <summary>ASAM radius ρ; 0 disables it (DyTox++ uses 3.0, skipped on task 0, main phase only).</summary>
+    /// <summary>SAM radius ρ (<c>sam_rho</c>); 0 disables it (DyTox++ uses 3.0, skipped on task 0, main phase only).</summary>
     public double SamRho { get; init; }
+
+    /// <summary><c>sam_adaptive</c>: ASAM's e = s·w²⊙g (DyTox++'s files) or plain SAM's e = s·g.</summary>
+    public bool SamAdaptive { get; init; } = true;
+
+    /// <summary><c>sam_skip_first</c>: no SAM in task 0 (DyTox++'s files).</summary>
+    public bool SamSkipFirstTask { get; init; } = true;
+
+    /// <summary><c>sam_mode</c> holds <c>tr</c>: SAM in the main training (<c>ft</c> has no effect, as in the original,
+    /// whose finetuning never hands its SAM to the training loop).</summary>
+    public bool SamInMainTraining { get; init; } = true;
+
+    /// <summary><c>sam_final</c>: the radius of the last task; ρ moves linearly from <see cref="SamRho"/> (null = constant).</summary>
+    public double? SamFinalRho { get; init; }
+
+    /// <summary><c>look_sam_k</c>: LookSAM's interval k (0 = SAM's two passes on every step).</summary>
+    public int LookSamEvery { get; init; }
+
+    /// <summary><c>look_sam_alpha</c>: LookSAM's α.</summary>
+    public double LookSamAlpha { get; init; } = 0.7;
 
     // ---- rehearsal (dytox-spec §2.7) ----
     /// <summary>Total number of stored images, whatever the number of devices (global memory).</summary>
@@ -171,6 +190,7 @@ public sealed record TrainerSettings
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
         Require(ValidationFraction is >= 0 and < 1, "the validation fraction must be in [0, 1)");
         Require(MixupAlpha >= 0 && SamRho >= 0, "mixup alpha and SAM rho must be non-negative");
+        Require(SamFinalRho is null or >= 0 && LookSamEvery >= 0 && double.IsFinite(LookSamAlpha), "sam_final must be non-negative, look_sam_k non-negative and look_sam_alpha finite");
         Require(EvalBatchSize > 0, "eval batch size must be positive");
         Require(CheckpointEvery > 0, "checkpoint interval must be positive");
         Require(MaxTasks is null or > 0, "max tasks must be positive");

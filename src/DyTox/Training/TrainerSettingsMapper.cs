@@ -42,7 +42,6 @@ public static class TrainerSettingsMapper
         Reject(o.Drop > 0, o, "drop", o.Drop, "0 (DyTox uses no dropout)");
         Reject(o.Opt != "adamw", o, "opt", o.Opt, "adamw");
         Reject(o.Sched != "cosine", o, "sched", o.Sched, "cosine");
-        Reject(o.LookSamK != 0, o, "look_sam_k", o.LookSamK, "0 (LookSAM is not implemented)");
         Reject(o.Dytox && o.IndClf != "1-1", o, "ind_clf", o.IndClf, "1-1 (independent classifiers)");
         Reject(o.Dytox && !o.BceLoss, o, "bce_loss", o.BceLoss, "true");
         Reject(o.Finetuning is not ("" or "balanced"), o, "finetuning", o.Finetuning, "balanced");
@@ -79,6 +78,13 @@ public static class TrainerSettingsMapper
             MixupAlpha = o.Mixup,
             LabelSmoothing = o.Smoothing,
             SamRho = o.SamRho,
+            // Unset SAM keys behave as in DyTox++'s files (adaptive, skip the first task, main training), not as argparse.
+            SamAdaptive = o.SourceOf("sam_adaptive") == "default" || o.SamAdaptive,
+            SamSkipFirstTask = o.SourceOf("sam_skip_first") == "default" || o.SamSkipFirst,
+            SamInMainTraining = o.SourceOf("sam_mode") == "default" || o.SamMode.Contains("tr"),
+            SamFinalRho = o.SamFinal,
+            LookSamEvery = o.LookSamK,
+            LookSamAlpha = o.LookSamAlpha,
             MemorySize = o.MemorySize,
             Rehearsal = o.Rehearsal,
             FixedMemory = o.FixedMemory,

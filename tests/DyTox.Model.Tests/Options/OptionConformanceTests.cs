@@ -38,6 +38,9 @@ public class OptionConformanceTests
     [TestCase("start_task", "2", "together with resume")]
     [TestCase("resume", "/tmp/old", "together with start_task")]
     [TestCase("lr_noise", "[0.5]", "null")]
+    [TestCase("sam_mode", "[tr, eval]", "phases among tr (main training) and ft")]
+    [TestCase("look_sam_k", "-1", "LookSAM's interval")]
+    [TestCase("sam_final", "-2", "non-negative radius")]
     [TestCase("train_interpolation", "bilinear", "bicubic")]
     [TestCase("dytox", "false", "--method naive")]
     [TestCase("eval", "true", "inspect")]
@@ -79,6 +82,25 @@ public class OptionConformanceTests
     }
 
     [Test]
+    public void SamOptionsReachTheTrainerSettings()
+    {
+        var pp = OptionsLoader.Load(OptionFiles.Path("data/cifar100_10-10.yaml"), OptionFiles.Path("model/cifar_dytox_plusplus.yaml"));
+        var files = TrainerSettingsMapper.Settings(pp, ContinualMethod.DyTox, null);
+        Assert.That((files.SamRho, files.SamAdaptive, files.SamSkipFirstTask, files.SamInMainTraining, files.SamFinalRho, files.LookSamEvery),
+                    Is.EqualTo((3.0, true, true, true, (double?)null, 0)), "DyTox++'s files");
+        pp.Set("sam_adaptive", "false");
+        pp.Set("sam_skip_first", "false");
+        pp.Set("sam_mode", "[ft]");
+        pp.Set("sam_final", "1.0");
+        pp.Set("look_sam_k", "5");
+        pp.Set("look_sam_alpha", "0.5");
+        pp.Set("sam_div", "kl");
+        var set = TrainerSettingsMapper.Settings(pp, ContinualMethod.DyTox, null);
+        Assert.That((set.SamAdaptive, set.SamSkipFirstTask, set.SamInMainTraining, set.SamFinalRho, set.LookSamEvery, set.LookSamAlpha),
+                    Is.EqualTo((false, false, false, (double?)1.0, 5, 0.5)));
+    }
+
+    [Test]
     public void ClipGradReachesTheTrainerSettings()
     {
         var o = Cifar();
@@ -100,11 +122,11 @@ public class OptionConformanceTests
     public void SamKeysAreCheckedOnlyWhenSamIsOn()
     {
         var o = Cifar();
-        o.Set("sam_adaptive", "false");
+        o.Set("sam_first", "memory");
         Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null), "sam_rho 0: SAM is off");
         o.Set("sam_rho", "3.0");
         Assert.That(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null),
-                    Throws.TypeOf<OptionsException>().With.Message.Contain("sam_adaptive"));
+                    Throws.TypeOf<OptionsException>().With.Message.Contain("sam_first"));
     }
 
     [Test]
