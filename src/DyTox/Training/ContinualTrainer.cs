@@ -260,7 +260,8 @@ public sealed partial class ContinualTrainer : IDisposable
         var trainable = StepParameters.Of(model.Parameters().Where(p => p.RequiresGrad).ToList(), this.replicas);
         if (steps < batches[0].Count) for (int r = 0; r < replicas; r++) batches[r] = batches[r].GetRange(0, steps);
         using var host = new EpochBatches(trainImages, set, batches, SeedOf(t, (int)phase), epoch, model.TotalClasses,
-                                          settings.MixupAlpha, settings.LabelSmoothing, streams.MixUp, Prefetch);
+                                          new MixUpSettings(settings.MixupAlpha, settings.LabelSmoothing, settings.MixupMode, settings.MixupProbability),
+                                          streams.MixUp, Prefetch);
         for (int i = 0; i < steps; i++)
         {
             var stepBatches = host.Take(i);

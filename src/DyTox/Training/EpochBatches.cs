@@ -37,14 +37,14 @@ internal sealed class EpochBatches : IDisposable
     private readonly int[][] firstPositions; // [rank][step]: position of the batch's first sample in the rank's share
     private readonly long seed;
     private readonly int epoch, classes;
-    private readonly double mixupAlpha, smoothing;
+    private readonly MixUpSettings mixUp;
     private readonly Rng[] mixRngs;
     private readonly bool prefetch;
     private Task<HostBatch[]>? pending;
     private int pendingStep = -1;
 
     public EpochBatches(BatchAssembler images, LabeledSubset set, List<int[]>[] batches, long seed, int epoch, int classes,
-                        double mixupAlpha, double smoothing, Rng[] mixRngs, bool prefetch)
+                        MixUpSettings mixUp, Rng[] mixRngs, bool prefetch)
     {
         this.images = images;
         this.set = set;
@@ -52,8 +52,7 @@ internal sealed class EpochBatches : IDisposable
         this.seed = seed;
         this.epoch = epoch;
         this.classes = classes;
-        this.mixupAlpha = mixupAlpha;
-        this.smoothing = smoothing;
+        this.mixUp = mixUp;
         this.mixRngs = mixRngs;
         this.prefetch = prefetch;
         firstPositions = Array.ConvertAll(batches, rank =>
@@ -106,8 +105,8 @@ internal sealed class EpochBatches : IDisposable
             // does not depend on how the global batch is split into replicas.
             images.FillHost(set, batch, seed, epoch, RankSampler.GlobalPosition(firstPositions[r][step], r, replicas), pixels,
                             positionStride: replicas, maxThreads: maxThreads);
-            float[] targets = mixupAlpha > 0
-                ? MixUp.Apply(pixels.AsSpan(0, count * size), size, labels, classes, mixupAlpha, smoothing, mixRngs[r]).Targets
+            float[] targets = mixUp.Enabled
+                ? MixUp.Apply(pixels.AsSpan(0, count * size), size, labels, classes, mixUp, mixRngs[r]).Targets
                 : MixUp.SmoothedOneHot(labels, classes, smoothing: 0);
             result[r] = new HostBatch(labels, pixels, count, size, targets);
         }

@@ -61,8 +61,9 @@ public static class OptionConformance
         Require(o, "clip_grad", o.ClipGrad is null || (o.ClipGrad > 0 && double.IsFinite(o.ClipGrad.Value)), "a positive maximum gradient norm, or null (no clipping)");
         Require(o, "lr_noise", o.LrNoise is null, "null (LR noise is not implemented)");
         Require(o, "train_interpolation", o.TrainInterpolation == "bicubic", "bicubic");
-        Require(o, "mixup_prob", o.MixupProb == 1.0, "1.0 (MixUp on every batch)");
-        Require(o, "mixup_mode", o.MixupMode == "batch", "batch (one λ per batch)");
+        Require(o, "mixup_prob", o.MixupProb is >= 0 and <= 1, "a probability in [0, 1]");
+        Require(o, "mixup_mode", o.MixupMode is "batch" or "pair" or "elem",
+                "batch, pair or elem (the original's 'old' mixes the images within the batch but the targets with random memory labels)");
         Require(o, "sam_first", !sam || o.SamFirst == "main", "main");
         Require(o, "sam_second", !sam || o.SamSecond == "main", "main");
         Require(o, "sam_final", o.SamFinal is null or >= 0, "null or the last task's non-negative radius");

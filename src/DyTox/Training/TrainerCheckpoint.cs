@@ -165,6 +165,8 @@ public sealed class TrainerCheckpoint
             ("sam_final", s.SamFinalRho, defaults.SamFinalRho),
             ("look_sam_k", s.LookSamEvery, defaults.LookSamEvery),
             ("look_sam_alpha", s.LookSamAlpha, defaults.LookSamAlpha),
+            ("mixup_mode", s.MixupMode, defaults.MixupMode),
+            ("mixup_prob", s.MixupProbability, defaults.MixupProbability),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -64,6 +64,12 @@ public sealed record TrainerSettings
     // ---- DyTox+ / DyTox++ ----
     /// <summary>MixUp Beta(α, α); 0 disables it (plain DyTox).</summary>
     public double MixupAlpha { get; init; }
+
+    /// <summary><c>mixup_mode</c>: one λ per batch (DyTox+), per pair or per sample.</summary>
+    public MixUpMode MixupMode { get; init; } = MixUpMode.Batch;
+
+    /// <summary><c>mixup_prob</c>: the probability that a batch (or pair, or sample) is mixed.</summary>
+    public double MixupProbability { get; init; } = 1.0;
     public double LabelSmoothing { get; init; } = 0.1;
 
     /// <summary>SAM radius ρ (<c>sam_rho</c>); 0 disables it (DyTox++ uses 3.0, skipped on task 0, main phase only).</summary>
@@ -190,6 +196,7 @@ public sealed record TrainerSettings
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
         Require(ValidationFraction is >= 0 and < 1, "the validation fraction must be in [0, 1)");
         Require(MixupAlpha >= 0 && SamRho >= 0, "mixup alpha and SAM rho must be non-negative");
+        Require(MixupProbability is >= 0 and <= 1, "the MixUp probability must be in [0, 1]");
         Require(SamFinalRho is null or >= 0 && LookSamEvery >= 0 && double.IsFinite(LookSamAlpha), "sam_final must be non-negative, look_sam_k non-negative and look_sam_alpha finite");
         Require(EvalBatchSize > 0, "eval batch size must be positive");
         Require(CheckpointEvery > 0, "checkpoint interval must be positive");

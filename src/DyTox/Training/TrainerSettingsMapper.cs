@@ -77,6 +77,8 @@ public static class TrainerSettingsMapper
             RepeatedAugmentations = o.RepeatedAug ? 3 : 1,
             MixupAlpha = o.Mixup,
             LabelSmoothing = o.Smoothing,
+            MixupMode = Enum.Parse<MixUpMode>(o.MixupMode, ignoreCase: true),
+            MixupProbability = o.MixupProb,
             SamRho = o.SamRho,
             // Unset SAM keys behave as in DyTox++'s files (adaptive, skip the first task, main training), not as argparse.
             SamAdaptive = o.SourceOf("sam_adaptive") == "default" || o.SamAdaptive,

@@ -192,4 +192,19 @@ public class TrainerOptionTests
         var (_, _, noFinetuningReset) = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 0, FinetuningResetClassifiers = true });
         Assert.That(noFinetuningReset["head.1.head.weight"], Is.EqualTo(noFinetuning["head.1.head.weight"]));
     }
+
+    [Test]
+    public void MixupModeAndProbabilityReachTheBatches()
+    {
+        var runs = new[] { MixUpMode.Batch, MixUpMode.Pair, MixUpMode.Elem }
+            .Select(mode => Run(Settings() with { MaxTasks = 2, MixupAlpha = 0.8, MixupMode = mode }).Weights["sabs.0.attn.qk.weight"]).ToList();
+        Assert.That(runs[1], Is.Not.EqualTo(runs[0]));
+        Assert.That(runs[2], Is.Not.EqualTo(runs[0]));
+        Assert.That(runs[2], Is.Not.EqualTo(runs[1]));
+        var elemAgain = Run(Settings() with { MaxTasks = 2, MixupAlpha = 0.8, MixupMode = MixUpMode.Elem }).Weights["sabs.0.attn.qk.weight"];
+        Assert.That(elemAgain, Is.EqualTo(runs[2]));
+        var halfMixed = Run(Settings() with { MaxTasks = 2, MixupAlpha = 0.8, MixupMode = MixUpMode.Elem, MixupProbability = 0.5 });
+        Assert.That(halfMixed.Weights["sabs.0.attn.qk.weight"], Is.Not.EqualTo(runs[2]));
+        Assert.That(halfMixed.Weights.Values.All(w => w.All(float.IsFinite)));
+    }
 }
