@@ -28,7 +28,7 @@ public sealed partial class ContinualTrainer : IDisposable
     private readonly DType dtype;
     private readonly ITrainingObserver observer;
     private readonly BatchAssembler trainImages, testImages, featureImages;
-    private RehearsalMemory memory;
+    private RehearsalMemory[] memories; // one, or with distributed_memory one per data-parallel rank
     private readonly ContinualMetricsHistory history = new();
     private readonly Rng rootRng;
     private readonly DyToxJsonLogWriter? log;
@@ -74,7 +74,8 @@ public sealed partial class ContinualTrainer : IDisposable
                 if (ValidationSplit.Split(scenario.TrainSubset(t), settings.ValidationFraction).Validation.Count == 0)
                     throw new ArgumentException($"validation {settings.ValidationFraction} holds out no image of task {t} ({scenario.TrainSubset(t).Count} training images): raise it or turn it off (0).");
         featureImages = settings.RehearsalTestTransform ? testImages : trainImages;
-        memory = new RehearsalMemory(settings.Method == ContinualMethod.DyTox ? settings.MemorySize : 0, settings.FixedMemory, scenario.ClassCount);
+        memories = Enumerable.Range(0, settings.DistributedMemory ? settings.WorldSize : 1)
+            .Select(_ => new RehearsalMemory(settings.Method == ContinualMethod.DyTox ? settings.MemorySize : 0, settings.FixedMemory, scenario.ClassCount)).ToArray();
         rootRng = new Rng(settings.Seed);
         model = new DyToxModel(c, backend, dtype, rootRng.Fork("model"));
         if (settings.OutputDirectory is { } dir)
@@ -94,7 +95,14 @@ public sealed partial class ContinualTrainer : IDisposable
     /// by default on for an asynchronous device (CUDA) and off on the CPU, whose cores the step itself uses.</summary>
     private bool Prefetch => settings.PrefetchBatches ?? backend.Device.Kind != DeviceKind.Cpu;
     public ContinualMetricsHistory History => history;
-    public RehearsalMemory Memory => memory;
+    /// <summary>The rehearsal memory (rank 0's with distributed memories).</summary>
+    public RehearsalMemory Memory => memories[0];
+
+    /// <summary>Every rank's memory with <c>distributed_memory</c>, else the one memory.</summary>
+    public IReadOnlyList<RehearsalMemory> Memories => memories;
+
+    /// <summary>Rank r's rehearsal memory: its own with distributed memories, else the one they share.</summary>
+    private RehearsalMemory MemoryOf(int rank) => memories[memories.Length == 1 ? 0 : rank];
 
     /// <summary>Runs every task (resuming from the output directory's checkpoint when there is one).</summary>
     public ContinualMetricsHistory Run(CancellationToken cancel = default)
@@ -120,9 +128,17 @@ public sealed partial class ContinualTrainer : IDisposable
         var clock = Stopwatch.StartNew();
         var task = scenario.Task(t);
         var taskData = TaskTrainingData(t);
-        var trainSet = taskData;
-        if (memory.Count > 0)
-            for (int k = 0; k < settings.MemoryOversampling; k++) trainSet = trainSet.Concat(memory.ToSubset(scenario.Train));
+        // Each rank's data: the task's images, then its memory (oversample_memory times); with distributed memories the
+        // ranks' sets differ only in which exemplars follow the task's images, not in size (same per-class quota).
+        var trainSets = Enumerable.Range(0, settings.WorldSize).Select(rank =>
+        {
+            var set = taskData;
+            var own = MemoryOf(rank);
+            if (own.Count > 0)
+                for (int k = 0; k < settings.MemoryOversampling; k++) set = set.Concat(own.ToSubset(scenario.Train));
+            return set;
+        }).ToArray();
+        var trainSet = trainSets[0];
         observer.OnTaskStart(t, scenario.TaskCount, task.ClassEnd, trainSet.Count);
 
         if (resume is null)
@@ -150,7 +166,7 @@ public sealed partial class ContinualTrainer : IDisposable
             {
                 cancel.ThrowIfCancellationRequested();
                 optimizer.SetLearningRate(schedule.LearningRate(epoch));
-                var (loss, lrUsed) = RunEpoch(t, TrainerPhase.Train, epoch, settings.EpochsFor(t), trainSet, samplers, settings.BatchSizeFor(t), optimizer, gradients, sam);
+                var (loss, lrUsed) = RunEpoch(t, TrainerPhase.Train, epoch, settings.EpochsFor(t), trainSets, samplers, settings.BatchSizeFor(t), optimizer, gradients, sam);
                 bool last = epoch == settings.EpochsFor(t) - 1;
                 if (!last && settings.EvalEvery > 0 && (epoch + 1) % settings.EvalEvery == 0) LogEvaluation(t, epoch, loss, lrUsed, final: false);
                 if (checkpoint is not null && !last && (epoch + 1) % settings.CheckpointEvery == 0)
@@ -162,11 +178,17 @@ public sealed partial class ContinualTrainer : IDisposable
         bool memoryDone = resume is not null && resume.Phase == TrainerPhase.Finetune;
         if (!memoryDone && settings.Method == ContinualMethod.DyTox && settings.MemorySize > 0)
         {
-            observer.OnMessage($"task {t}: herding {taskData.Count} images into the rehearsal memory ({settings.Rehearsal})");
-            new MemoryUpdater(featureImages, settings.EvalBatchSize).Update(memory, model, taskData, settings.Rehearsal, SeedOf(t, 3));
+            observer.OnMessage(memories.Length == 1
+                ? $"task {t}: herding {taskData.Count} images into the rehearsal memory ({settings.Rehearsal})"
+                : $"task {t}: herding {taskData.Count} images into each of the {memories.Length} ranks' rehearsal memories ({settings.Rehearsal}, distributed_memory)");
+            // With distributed memories every rank herds the whole task under augmentations of its own (the original's
+            // processes draw theirs from their own seeds), so their exemplars differ; rank 0 herds as a global memory does.
+            for (int rank = 0; rank < memories.Length; rank++)
+                new MemoryUpdater(featureImages, settings.EvalBatchSize).Update(memories[rank], model, taskData, settings.Rehearsal,
+                                                                               rank == 0 ? SeedOf(t, 3) : SeedMixer.Mix(SeedOf(t, 3), rank, 0));
             if (checkpoint is not null) Save(t, TrainerPhase.Finetune, 0, null);
         }
-        if (t > 0 && settings.Method == ContinualMethod.DyTox && settings.Finetuning && memory.Count > 0 && settings.FinetuningEpochs > 0)
+        if (t > 0 && settings.Method == ContinualMethod.DyTox && settings.Finetuning && memories[0].Count > 0 && settings.FinetuningEpochs > 0)
             Finetune(t, resume?.Phase == TrainerPhase.Finetune ? resume : null, cancel);
 
         var evaluation = new Evaluator(testImages, settings.EvalBatchSize).Evaluate(model, EvaluationSet(t), t + 1);
@@ -192,8 +214,8 @@ public sealed partial class ContinualTrainer : IDisposable
         return new SharpnessAwareMinimization(rho, settings.SamAdaptive, settings.LookSamEvery, settings.LookSamAlpha);
     }
 
-    /// <summary>The balanced finetuning set of task t: the memory in its order, old exemplars oversampled.</summary>
-    private LabeledSubset FinetuningSet(int t) => OversampleEarlierTasks(memory.ToSubset(scenario.Train), t, settings.FinetuningOldOversampling);
+    /// <summary>Rank r's balanced finetuning set of task t: its memory in its order, old exemplars oversampled.</summary>
+    private LabeledSubset FinetuningSet(int t, int rank) => OversampleEarlierTasks(MemoryOf(rank).ToSubset(scenario.Train), t, settings.FinetuningOldOversampling);
 
     /// <summary><c>oversample_memory_ft</c> as the original's <c>get_finetuning_dataset</c>: with k > 1 (and t ≥ 1), the
     /// samples of tasks before t, each k times in a row (numpy's <c>repeat</c>), then those of task t and later once.</summary>
@@ -214,27 +236,30 @@ public sealed partial class ContinualTrainer : IDisposable
         if (!settings.ReferenceFinetuneDropPath)
             foreach (var sab in model.Sabs) sab.Eval(); // frozen SABs run without stochastic depth (§7.10 fixed)
         replicas?.Mirror(model, teacher: settings.FinetuningDistillation ? teacher : null); // distillation only with finetuning_teacher
-        var set = FinetuningSet(t);
+        var sets = Enumerable.Range(0, settings.WorldSize).Select(rank => FinetuningSet(t, rank)).ToArray();
+        var set = sets[0];
         var lr = settings.ScaledFinetuningLearningRate(t);
         using var optimizer = NewOptimizer(lr);
         if (resume?.Optimizer is { } state) optimizer.ImportState(state);
         // The original's finetuning loader has no sampler: in a multi-GPU run every process reads the whole memory
-        // in order. Ours shuffles, and the replicas share each epoch's order as DistributedSampler deals it.
+        // in order. Ours shuffles, and the replicas share each epoch's order as DistributedSampler deals it; with
+        // distributed memories each rank reads all of its own memory (shuffled), as there every process reads its own.
         using var gradients = new ReplicaGradients(settings.WorldSize);
         var samplers = Enumerable.Range(0, settings.WorldSize).Select(rank => settings.ReferenceFinetuningLoader
             ? new SequentialSampler(set.Count)
+            : memories.Length > 1 ? new ShuffledSampler(set.Count, SeedOf(t, 2))
             : (IIndexSampler)new RankSampler(new ShuffledSampler(set.Count, SeedOf(t, 2)), settings.WorldSize, rank)).ToArray();
         for (int epoch = resume?.NextEpoch ?? 0; epoch < settings.FinetuningEpochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            RunEpoch(t, TrainerPhase.Finetune, epoch, settings.FinetuningEpochs, set, samplers, settings.BatchSizeFor(t), optimizer, gradients, sam: null,
+            RunEpoch(t, TrainerPhase.Finetune, epoch, settings.FinetuningEpochs, sets, samplers, settings.BatchSizeFor(t), optimizer, gradients, sam: null,
                      dropLast: settings.ReferenceFinetuningLoader);
             if (checkpoint is not null && epoch + 1 < settings.FinetuningEpochs && (epoch + 1) % settings.CheckpointEvery == 0)
                 Save(t, TrainerPhase.Finetune, epoch + 1, optimizer);
         }
     }
 
-    private (double Loss, double LearningRate) RunEpoch(int t, TrainerPhase phase, int epoch, int epochs, LabeledSubset set,
+    private (double Loss, double LearningRate) RunEpoch(int t, TrainerPhase phase, int epoch, int epochs, IReadOnlyList<LabeledSubset> sets,
                                                         IReadOnlyList<IIndexSampler> samplers, int batchSize, Optimizer optimizer,
                                                         ReplicaGradients gradients, SharpnessAwareMinimization? sam, bool? dropLast = null)
     {
@@ -259,7 +284,7 @@ public sealed partial class ContinualTrainer : IDisposable
         var streams = new ReplicaStreams(ModelsByRank(replicas), rootRng, t, phase, epoch);
         var trainable = StepParameters.Of(model.Parameters().Where(p => p.RequiresGrad).ToList(), this.replicas);
         if (steps < batches[0].Count) for (int r = 0; r < replicas; r++) batches[r] = batches[r].GetRange(0, steps);
-        using var host = new EpochBatches(trainImages, set, batches, SeedOf(t, (int)phase), epoch, model.TotalClasses,
+        using var host = new EpochBatches(trainImages, sets, batches, SeedOf(t, (int)phase), epoch, model.TotalClasses,
                                           new MixUpSettings(settings.MixupAlpha, settings.LabelSmoothing, settings.MixupMode, settings.MixupProbability),
                                           streams.MixUp, Prefetch);
         for (int i = 0; i < steps; i++)
@@ -399,7 +424,7 @@ public sealed partial class ContinualTrainer : IDisposable
     }
 
     private void Save(int task, TrainerPhase phase, int nextEpoch, Optimizer? optimizer) =>
-        checkpoint!.Save(new TrainerCheckpoint.State(task, phase, nextEpoch, optimizer?.ExportState()), settings, model, teacher, memory, history);
+        checkpoint!.Save(new TrainerCheckpoint.State(task, phase, nextEpoch, optimizer?.ExportState()), settings, model, teacher, memories, history);
 
     private int Restore(TrainerCheckpoint.State state)
     {
@@ -407,7 +432,7 @@ public sealed partial class ContinualTrainer : IDisposable
         model.Dispose();
         model = restored.Model;
         teacher = restored.Teacher;
-        memory = restored.Memory;
+        memories = restored.Memories;
         observer.OnMessage($"resumed from {checkpoint.Directory}: task {state.Task}, {state.Phase}, epoch {state.NextEpoch}");
         return state.Task;
     }

@@ -32,7 +32,7 @@ internal sealed class HostBatch(int[] labels, float[] pixels, int count, int ima
 internal sealed class EpochBatches : IDisposable
 {
     private readonly BatchAssembler images;
-    private readonly LabeledSubset set;
+    private readonly IReadOnlyList<LabeledSubset> sets; // [rank]: the same set for every rank, except with distributed memories
     private readonly List<int[]>[] batches; // [rank][step]
     private readonly int[][] firstPositions; // [rank][step]: position of the batch's first sample in the rank's share
     private readonly long seed;
@@ -43,11 +43,12 @@ internal sealed class EpochBatches : IDisposable
     private Task<HostBatch[]>? pending;
     private int pendingStep = -1;
 
-    public EpochBatches(BatchAssembler images, LabeledSubset set, List<int[]>[] batches, long seed, int epoch, int classes,
+    public EpochBatches(BatchAssembler images, IReadOnlyList<LabeledSubset> sets, List<int[]>[] batches, long seed, int epoch, int classes,
                         MixUpSettings mixUp, Rng[] mixRngs, bool prefetch)
     {
         this.images = images;
-        this.set = set;
+        if (sets.Count != batches.Length) throw new ArgumentException($"{sets.Count} sample sets for {batches.Length} replicas.", nameof(sets));
+        this.sets = sets;
         this.batches = batches;
         this.seed = seed;
         this.epoch = epoch;
@@ -99,6 +100,7 @@ internal sealed class EpochBatches : IDisposable
         {
             int[] batch = batches[r][step];
             int count = batch.Length;
+            var set = sets[r];
             var labels = BatchAssembler.Labels(set, batch);
             float[] pixels = ArrayPool<float>.Shared.Rent(Math.Max(1, count * size));
             // Replica r's i-th sample is entry R·i + r of the whole epoch (RankSampler.GlobalPosition), so its augmentation

@@ -71,8 +71,7 @@ public static class OptionConformance
                 "phases among tr (main training) and ft (no effect, as in the original), each at most once");
         Require(o, "look_sam_k", o.LookSamK >= 0, "0 (LookSAM off) or LookSAM's interval k > 0");
         Require(o, "look_sam_alpha", double.IsFinite(o.LookSamAlpha), "a finite α");
-        Require(o, "distributed_memory", !o.DistributedMemory || o.WorldSize == 1,
-                "false when world_size > 1 (the rehearsal memory is global: its budget is the total, whatever the number of devices)");
+
         Require(o, "world_size", o.WorldSize >= 1, "a positive number of data-parallel replicas");
         Require(o, "reference_sampler", !o.ReferenceSampler || o.WorldSize == 1,
                 "false when world_size > 1 (the original's sampler defect happens in single-process runs only)");

@@ -18,6 +18,10 @@ public static class TaskSnapshots
     public const string FolderName = "checkpoint-tasks";
     private static readonly string[] Files = ["model.safetensors", "memory.json", "state.json"];
 
+    // The files a snapshot holds: the above, and with distributed memories the other ranks' memory files.
+    private static IEnumerable<string> FilesIn(string directory) =>
+        Files.Concat(Directory.GetFiles(directory, "memory.rank*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal)!)!;
+
     public static string PathOf(string runDirectory, int task) => Path.Combine(runDirectory, FolderName, $"task{task}");
 
     /// <summary>Copies the boundary checkpoint (written just before, at the start of task <paramref name="task"/>) to its snapshot folder.</summary>
@@ -26,7 +30,7 @@ public static class TaskSnapshots
         string target = PathOf(runDirectory, task), temp = target + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
-        foreach (var file in Files) File.Copy(Path.Combine(checkpointDirectory, file), Path.Combine(temp, file));
+        foreach (var file in FilesIn(checkpointDirectory)) File.Copy(Path.Combine(checkpointDirectory, file), Path.Combine(temp, file));
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
         Directory.Move(temp, target);
     }
@@ -57,7 +61,7 @@ public static class TaskSnapshots
         string temp = checkpointDirectory + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
-        foreach (var file in Files.Where(f => f != "state.json")) File.Copy(Path.Combine(snapshot, file), Path.Combine(temp, file));
+        foreach (var file in FilesIn(snapshot).Where(f => f != "state.json")) File.Copy(Path.Combine(snapshot, file), Path.Combine(temp, file));
         File.WriteAllText(Path.Combine(temp, "state.json"), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         Directory.Move(temp, checkpointDirectory);
         Keep(checkpointDirectory, runDirectory, startTask); // the new run holds its starting point too (runs can chain)

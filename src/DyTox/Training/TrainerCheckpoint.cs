@@ -30,9 +30,13 @@ public sealed class TrainerCheckpoint
     /// <summary>Where to continue: <see cref="Task"/> in <see cref="Phase"/> from <see cref="NextEpoch"/>.</summary>
     public sealed record State(int Task, TrainerPhase Phase, int NextEpoch, StateDict? Optimizer);
 
-    public sealed record Restored(DyToxModel Model, DyToxModel? Teacher, RehearsalMemory Memory);
+    public sealed record Restored(DyToxModel Model, DyToxModel? Teacher, RehearsalMemory[] Memories);
 
-    public void Save(State state, TrainerSettings settings, DyToxModel model, DyToxModel? teacher, RehearsalMemory memory, ContinualMetricsHistory history)
+    /// <summary>The file of rank <paramref name="rank"/>'s memory: <c>memory.json</c> (the one memory, or rank 0's), then
+    /// <c>memory.rank1.json</c>, … with distributed memories.</summary>
+    public static string MemoryFileName(int rank) => rank == 0 ? "memory.json" : $"memory.rank{rank}.json";
+
+    public void Save(State state, TrainerSettings settings, DyToxModel model, DyToxModel? teacher, IReadOnlyList<RehearsalMemory> memories, ContinualMetricsHistory history)
     {
         string temp = Directory + ".tmp";
         if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, recursive: true);
@@ -41,7 +45,7 @@ public sealed class TrainerCheckpoint
         if (teacher is not null)
             using (var weights = teacher.StateDict()) StateDictIO.Save(Path.Combine(temp, "teacher.safetensors"), weights);
         if (state.Optimizer is not null) StateDictIO.Save(Path.Combine(temp, "optimizer.safetensors"), state.Optimizer);
-        memory.Save(Path.Combine(temp, "memory.json"));
+        for (int rank = 0; rank < memories.Count; rank++) memories[rank].Save(Path.Combine(temp, MemoryFileName(rank)));
         var json = new JsonObject
         {
             ["format"] = FormatVersion,
@@ -118,7 +122,13 @@ public sealed class TrainerCheckpoint
             teacher.Freeze();
             teacher.Eval();
         }
-        var memory = RehearsalMemory.Load(Path.Combine(Directory, "memory.json"));
+        var memories = Enumerable.Range(0, settings.DistributedMemory ? settings.WorldSize : 1).Select(rank =>
+        {
+            string file = Path.Combine(Directory, MemoryFileName(rank));
+            if (!File.Exists(file))
+                throw new InvalidDataException($"checkpoint {Directory} has no {MemoryFileName(rank)}: distributed_memory with world_size {settings.WorldSize} keeps one memory per rank.");
+            return RehearsalMemory.Load(file);
+        }).ToArray();
         foreach (var step in root["history"]!.AsArray())
         {
             var evaluation = new StepEvaluation(
@@ -132,7 +142,7 @@ public sealed class TrainerCheckpoint
         }
         if (state.Phase == TrainerPhase.Train && state.NextEpoch == 0 && state.Task < classes.Length)
             throw new InvalidDataException($"checkpoint {Directory} is inconsistent: task {state.Task} has not started but the model has {classes.Length} tasks.");
-        return new Restored(model, teacher, memory);
+        return new Restored(model, teacher, memories);
     }
 
     /// <summary>What must match for a checkpoint to resume under <paramref name="s"/>.</summary>
@@ -167,6 +177,7 @@ public sealed class TrainerCheckpoint
             ("look_sam_alpha", s.LookSamAlpha, defaults.LookSamAlpha),
             ("mixup_mode", s.MixupMode, defaults.MixupMode),
             ("mixup_prob", s.MixupProbability, defaults.MixupProbability),
+            ("distributed_memory", s.DistributedMemory, defaults.DistributedMemory),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));
     }

@@ -103,6 +103,12 @@ public sealed record TrainerSettings
     /// <summary>Herding features from the test transform instead of the training augmentation.</summary>
     public bool RehearsalTestTransform { get; init; }
 
+    /// <summary><c>distributed_memory</c> with world_size R > 1: every rank keeps a memory of its own of
+    /// <see cref="MemorySize"/> images, herded from the task under its own augmentations and trained on by that rank
+    /// alone (the original's default, whose effective budget is up to R·M distinct images: the erratum's "gray rows").
+    /// Off: one memory of <see cref="MemorySize"/> in total, whatever the number of ranks.</summary>
+    public bool DistributedMemory { get; init; }
+
     /// <summary><c>oversample_memory</c>: how many times the memory is appended to a task's data in its main training
     /// (the original's <c>for _ in range(oversample_memory): dataset_train.add_samples(*memory.get())</c>; 0 = the memory
     /// serves the finetuning only).</summary>
@@ -192,6 +198,7 @@ public sealed record TrainerSettings
         Require(WorldSize == 1 || !ReferenceSamplerDefect, "the reference sampler defect is a single-process one: it needs world size 1");
         Require(RepeatedAugmentations >= 1, "repeated augmentations must be at least 1");
         Require(MemorySize >= 0, "memory size must be non-negative");
+        Require(!DistributedMemory || WorldSize > 1, "distributed memories need world size > 1 (with one rank the memory is global)");
         Require(MemoryOversampling >= 0 && FinetuningOldOversampling >= 1, "memory oversampling must be at least 0 (main training) and 1 (finetuning)");
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
         Require(ValidationFraction is >= 0 and < 1, "the validation fraction must be in [0, 1)");

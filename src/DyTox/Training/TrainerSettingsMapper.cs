@@ -91,6 +91,8 @@ public static class TrainerSettingsMapper
             Rehearsal = o.Rehearsal,
             FixedMemory = o.FixedMemory,
             RehearsalTestTransform = o.RehearsalTestTrsf,
+            // The original defaults to one memory per process (a defect its erratum corrects); here only when asked for.
+            DistributedMemory = o.SourceOf("distributed_memory") != "default" && o.DistributedMemory && o.WorldSize > 1,
             MemoryOversampling = o.OversampleMemory,
             FinetuningOldOversampling = o.OversampleMemoryFt,
             // Unset, head_div_mode is DyTox's files' [tr], not the argparse default [tr, ft] (OptionConformance).

@@ -133,11 +133,14 @@ public class OptionConformanceTests
     public void DistributedMemoryMattersOnlyWithSeveralDevices()
     {
         var o = Cifar();
-        o.Set("distributed_memory", "true");
-        Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null));
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).DistributedMemory, Is.False);
         o.Set("world_size", "2");
-        Assert.That(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null),
-                    Throws.TypeOf<OptionsException>().With.Message.Contain("global"));
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).DistributedMemory, Is.False,
+                    "unset: one global memory, not the original's per-process default");
+        o.Set("distributed_memory", "true");
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).DistributedMemory, Is.True);
+        o.Set("world_size", "1");
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).DistributedMemory, Is.False, "one rank: one memory either way");
     }
 
     [Test]
