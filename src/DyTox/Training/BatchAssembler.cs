@@ -30,6 +30,8 @@ public sealed class BatchAssembler
     }
 
     public int ImageElements => channels * height * width;
+    public int Height => height;
+    public int Width => width;
 
     /// <summary>The same assembler putting its batches on <paramref name="device"/> (a data-parallel replica's device).</summary>
     public BatchAssembler ForDevice(IBackend device) => new(pipeline, channels, height, width, device, dtype);

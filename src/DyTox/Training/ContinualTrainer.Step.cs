@@ -170,7 +170,7 @@ public sealed partial class ContinualTrainer
         }
         if (main.Diverge)
         {
-            divTargets = settings.MixupAlpha > 0
+            divTargets = settings.MixesImages
                 ? DyToxLoss.DivergenceTargets(y, oldClasses)
                 : DyToxLoss.DivergenceTargets(batch.Labels, oldClasses, classes - oldClasses, device, dtype);
         }

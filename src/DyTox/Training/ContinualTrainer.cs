@@ -285,7 +285,8 @@ public sealed partial class ContinualTrainer : IDisposable
         var trainable = StepParameters.Of(model.Parameters().Where(p => p.RequiresGrad).ToList(), this.replicas);
         if (steps < batches[0].Count) for (int r = 0; r < replicas; r++) batches[r] = batches[r].GetRange(0, steps);
         using var host = new EpochBatches(trainImages, sets, batches, SeedOf(t, (int)phase), epoch, model.TotalClasses,
-                                          new MixUpSettings(settings.MixupAlpha, settings.LabelSmoothing, settings.MixupMode, settings.MixupProbability),
+                                          new MixUpSettings(settings.MixupAlpha, settings.LabelSmoothing, settings.MixupMode, settings.MixupProbability,
+                                                            settings.CutmixAlpha, settings.CutmixMinMax, settings.MixupSwitchProbability),
                                           streams.MixUp, Prefetch);
         for (int i = 0; i < steps; i++)
         {

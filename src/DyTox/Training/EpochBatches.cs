@@ -108,7 +108,7 @@ internal sealed class EpochBatches : IDisposable
             images.FillHost(set, batch, seed, epoch, RankSampler.GlobalPosition(firstPositions[r][step], r, replicas), pixels,
                             positionStride: replicas, maxThreads: maxThreads);
             float[] targets = mixUp.Enabled
-                ? MixUp.Apply(pixels.AsSpan(0, count * size), size, labels, classes, mixUp, mixRngs[r]).Targets
+                ? MixUp.Apply(pixels.AsSpan(0, count * size), size, labels, classes, mixUp, mixRngs[r], images.Height, images.Width).Targets
                 : MixUp.SmoothedOneHot(labels, classes, smoothing: 0);
             result[r] = new HostBatch(labels, pixels, count, size, targets);
         }

@@ -32,8 +32,6 @@ public static class OptionConformance
         ["remode"] = "random erasing is off (reprob must be 0)",
         ["recount"] = "random erasing is off (reprob must be 0)",
         ["resplit"] = "random erasing is off (reprob must be 0)",
-        ["cutmix_minmax"] = "CutMix is off (cutmix must be 0)",
-        ["mixup_switch_prob"] = "CutMix is off (cutmix must be 0), so MixUp never switches to it",
         ["pod_scales"] = "POD is not implemented (pod must be unset)",
         ["pod_scaling"] = "POD is not implemented (pod must be unset)",
         ["sam_div"] = "the original's SAM stores it and never uses it",
@@ -62,6 +60,10 @@ public static class OptionConformance
         Require(o, "lr_noise", o.LrNoise is null, "null (LR noise is not implemented)");
         Require(o, "train_interpolation", o.TrainInterpolation == "bicubic", "bicubic");
         Require(o, "mixup_prob", o.MixupProb is >= 0 and <= 1, "a probability in [0, 1]");
+        Require(o, "cutmix", o.Cutmix >= 0, "CutMix's non-negative Beta parameter (0: off)");
+        Require(o, "cutmix_minmax", o.CutmixMinmax is null || (o.CutmixMinmax.Count == 2 && o.CutmixMinmax[0] >= 0 && o.CutmixMinmax[0] < o.CutmixMinmax[1] && o.CutmixMinmax[1] <= 1),
+                "null or two fractions [min, max] with 0 ≤ min < max ≤ 1");
+        Require(o, "mixup_switch_prob", o.MixupSwitchProb is >= 0 and <= 1, "a probability in [0, 1]");
         Require(o, "mixup_mode", o.MixupMode is "batch" or "pair" or "elem",
                 "batch, pair or elem (the original's 'old' mixes the images within the batch but the targets with random memory labels)");
         Require(o, "sam_first", !sam || o.SamFirst == "main", "main");

@@ -177,6 +177,9 @@ public sealed class TrainerCheckpoint
             ("look_sam_alpha", s.LookSamAlpha, defaults.LookSamAlpha),
             ("mixup_mode", s.MixupMode, defaults.MixupMode),
             ("mixup_prob", s.MixupProbability, defaults.MixupProbability),
+            ("cutmix", s.CutmixAlpha, defaults.CutmixAlpha),
+            ("cutmix_minmax", s.CutmixMinMax is null ? null : string.Join(',', s.CutmixMinMax), null),
+            ("switch_prob", s.MixupSwitchProbability, defaults.MixupSwitchProbability),
             ("distributed_memory", s.DistributedMemory, defaults.DistributedMemory),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));

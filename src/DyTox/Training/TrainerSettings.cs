@@ -70,6 +70,19 @@ public sealed record TrainerSettings
 
     /// <summary><c>mixup_prob</c>: the probability that a batch (or pair, or sample) is mixed.</summary>
     public double MixupProbability { get; init; } = 1.0;
+
+    /// <summary><c>cutmix</c>: CutMix's Beta(α, α); 0 disables it (every DyTox file).</summary>
+    public double CutmixAlpha { get; init; }
+
+    /// <summary><c>cutmix_minmax</c>: CutMix boxes with sides uniform between these fractions of the image (null: boxes
+    /// of area (1 − λ)).</summary>
+    public IReadOnlyList<double>? CutmixMinMax { get; init; }
+
+    /// <summary><c>mixup_switch_prob</c>: with MixUp and CutMix both on, the chance that a batch (or sample) takes CutMix.</summary>
+    public double MixupSwitchProbability { get; init; } = 0.5;
+
+    /// <summary>MixUp or CutMix is on: targets are soft (smoothed) and the divergence targets follow them.</summary>
+    public bool MixesImages => MixupAlpha > 0 || CutmixAlpha > 0 || CutmixMinMax is not null;
     public double LabelSmoothing { get; init; } = 0.1;
 
     /// <summary>SAM radius ρ (<c>sam_rho</c>); 0 disables it (DyTox++ uses 3.0, skipped on task 0, main phase only).</summary>
@@ -203,7 +216,9 @@ public sealed record TrainerSettings
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
         Require(ValidationFraction is >= 0 and < 1, "the validation fraction must be in [0, 1)");
         Require(MixupAlpha >= 0 && SamRho >= 0, "mixup alpha and SAM rho must be non-negative");
-        Require(MixupProbability is >= 0 and <= 1, "the MixUp probability must be in [0, 1]");
+        Require(MixupProbability is >= 0 and <= 1 && MixupSwitchProbability is >= 0 and <= 1, "the MixUp and switch probabilities must be in [0, 1]");
+        Require(CutmixAlpha >= 0 && (CutmixMinMax is null || (CutmixMinMax.Count == 2 && CutmixMinMax[0] >= 0 && CutmixMinMax[0] < CutmixMinMax[1] && CutmixMinMax[1] <= 1)),
+                "cutmix must be non-negative and cutmix_minmax two fractions 0 ≤ min < max ≤ 1");
         Require(SamFinalRho is null or >= 0 && LookSamEvery >= 0 && double.IsFinite(LookSamAlpha), "sam_final must be non-negative, look_sam_k non-negative and look_sam_alpha finite");
         Require(EvalBatchSize > 0, "eval batch size must be positive");
         Require(CheckpointEvery > 0, "checkpoint interval must be positive");

@@ -32,7 +32,6 @@ public static class TrainerSettingsMapper
 
     public static TrainerSettings Settings(DyToxOptions o, ContinualMethod method, string? outputDirectory)
     {
-        Reject(o.Cutmix > 0, o, "cutmix", o.Cutmix, "0 (CutMix is not part of DyTox/DyTox+/DyTox++)");
         Reject(o.Reprob > 0, o, "reprob", o.Reprob, "0 (random erasing is off in every DyTox configuration)");
         Reject(o.Resnet, o, "resnet", o.Resnet, "false (the ResNet encoder ablation is not implemented)");
         Reject(o.Pod is > 0, o, "pod", o.Pod, "unset (POD distillation is not implemented)");
@@ -79,6 +78,9 @@ public static class TrainerSettingsMapper
             LabelSmoothing = o.Smoothing,
             MixupMode = Enum.Parse<MixUpMode>(o.MixupMode, ignoreCase: true),
             MixupProbability = o.MixupProb,
+            CutmixAlpha = o.Cutmix,
+            CutmixMinMax = o.CutmixMinmax,
+            MixupSwitchProbability = o.MixupSwitchProb,
             SamRho = o.SamRho,
             // Unset SAM keys behave as in DyTox++'s files (adaptive, skip the first task, main training), not as argparse.
             SamAdaptive = o.SourceOf("sam_adaptive") == "default" || o.SamAdaptive,

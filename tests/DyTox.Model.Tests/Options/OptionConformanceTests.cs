@@ -33,6 +33,8 @@ public class OptionConformanceTests
     [TestCase("ft_no_sampling", "false", "true")]
     [TestCase("mixup_mode", "old", "batch, pair or elem")]
     [TestCase("mixup_prob", "1.5", "probability in [0, 1]")]
+    [TestCase("cutmix_minmax", "[0.8, 0.2]", "two fractions")]
+    [TestCase("mixup_switch_prob", "-0.5", "probability in [0, 1]")]
     [TestCase("oversample_memory", "-1", "0 or more")]
     [TestCase("oversample_memory_ft", "0", "1 or more")]
     [TestCase("start_task", "2", "together with resume")]

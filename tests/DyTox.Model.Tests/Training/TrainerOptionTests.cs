@@ -206,5 +206,12 @@ public class TrainerOptionTests
         var halfMixed = Run(Settings() with { MaxTasks = 2, MixupAlpha = 0.8, MixupMode = MixUpMode.Elem, MixupProbability = 0.5 });
         Assert.That(halfMixed.Weights["sabs.0.attn.qk.weight"], Is.Not.EqualTo(runs[2]));
         Assert.That(halfMixed.Weights.Values.All(w => w.All(float.IsFinite)));
+        // CutMix alone, and switching between the two (DeiT's recipe: mixup 0.8, cutmix 1.0, switch 0.5).
+        var cut = Run(Settings() with { MaxTasks = 2, CutmixAlpha = 1.0 }).Weights;
+        var both = Run(Settings() with { MaxTasks = 2, MixupAlpha = 0.8, CutmixAlpha = 1.0 }).Weights;
+        Assert.That(cut["sabs.0.attn.qk.weight"], Is.Not.EqualTo(runs[0]));
+        Assert.That(both["sabs.0.attn.qk.weight"], Is.Not.EqualTo(cut["sabs.0.attn.qk.weight"]));
+        Assert.That(both["sabs.0.attn.qk.weight"], Is.Not.EqualTo(runs[0]));
+        Assert.That(cut.Values.Concat(both.Values).All(w => w.All(float.IsFinite)));
     }
 }
