@@ -224,10 +224,10 @@ public class TrainCommandTests
     [Test]
     public void AnUnsupportedOriginalOptionIsRejectedByName()
     {
-        var options = Write("cutmix.yaml", CliRunner.TinySynthetic.Replace("cutmix: 0.0", "cutmix: 1.0"));
+        var options = Write("erasing.yaml", CliRunner.TinySynthetic.Replace("reprob: 0.0", "reprob: 0.25"));
         var (code, _, error) = Run("--options", options, "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(error, Does.Contain("cutmix"));
+        Assert.That(error, Does.Contain("\"reprob\"").And.Contain("erasing.yaml"));
     }
 
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(TrainCommand.Create(), args);
