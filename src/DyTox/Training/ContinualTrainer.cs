@@ -128,16 +128,7 @@ public sealed partial class ContinualTrainer : IDisposable
         var clock = Stopwatch.StartNew();
         var task = scenario.Task(t);
         var taskData = TaskTrainingData(t);
-        // Each rank's data: the task's images, then its memory (oversample_memory times); with distributed memories the
-        // ranks' sets differ only in which exemplars follow the task's images, not in size (same per-class quota).
-        var trainSets = Enumerable.Range(0, settings.WorldSize).Select(rank =>
-        {
-            var set = taskData;
-            var own = MemoryOf(rank);
-            if (own.Count > 0)
-                for (int k = 0; k < settings.MemoryOversampling; k++) set = set.Concat(own.ToSubset(scenario.Train));
-            return set;
-        }).ToArray();
+        var trainSets = MainTrainingSets(taskData);
         var trainSet = trainSets[0];
         observer.OnTaskStart(t, scenario.TaskCount, task.ClassEnd, trainSet.Count);
 
@@ -212,19 +203,6 @@ public sealed partial class ContinualTrainer : IDisposable
         if (!(settings.SamRho > 0) || !settings.SamInMainTraining || (t == 0 && settings.SamSkipFirstTask)) return null;
         double rho = settings.SamFinalRho is double final ? settings.SamRho + t * (final - settings.SamRho) / scenario.TaskCount : settings.SamRho;
         return new SharpnessAwareMinimization(rho, settings.SamAdaptive, settings.LookSamEvery, settings.LookSamAlpha);
-    }
-
-    /// <summary>Rank r's balanced finetuning set of task t: its memory in its order, old exemplars oversampled.</summary>
-    private LabeledSubset FinetuningSet(int t, int rank) => OversampleEarlierTasks(MemoryOf(rank).ToSubset(scenario.Train), t, settings.FinetuningOldOversampling);
-
-    /// <summary><c>oversample_memory_ft</c> as the original's <c>get_finetuning_dataset</c>: with k > 1 (and t ≥ 1), the
-    /// samples of tasks before t, each k times in a row (numpy's <c>repeat</c>), then those of task t and later once.</summary>
-    internal static LabeledSubset OversampleEarlierTasks(LabeledSubset set, int t, int k)
-    {
-        if (k <= 1 || t == 0) return set;
-        var old = Enumerable.Range(0, set.Count).Where(i => set.TaskIds[i] < t);
-        var current = Enumerable.Range(0, set.Count).Where(i => set.TaskIds[i] >= t);
-        return set.Select(old.SelectMany(i => Enumerable.Repeat(i, k)).Concat(current).ToArray());
     }
 
     private void Finetune(int t, TrainerCheckpoint.State? resume, CancellationToken cancel)
@@ -337,40 +315,6 @@ public sealed partial class ContinualTrainer : IDisposable
             ? new RankSampler(new ShuffledSampler(count, seed), replicas, rank)
             : (IIndexSampler)new RepeatedAugmentationSampler(count, seed, settings.RepeatedAugmentations, numReplicas: replicas, rank: rank,
                 mode: settings.ReferenceSamplerDefect ? RepeatedAugmentationMode.ReferenceSingleProcess : RepeatedAugmentationMode.Distributed)).ToArray();
-    }
-
-    /// <summary>Task t's training images: with <c>validation</c>, what its split leaves (then <c>train_fraction</c>).</summary>
-    private LabeledSubset TaskTrainingData(int t)
-    {
-        var data = scenario.TrainSubset(t);
-        if (settings.ValidationFraction > 0) data = ValidationSplit.Split(data, settings.ValidationFraction).Train;
-        return Subsample(data, t);
-    }
-
-    /// <summary>What an evaluation after task t measures: the test images of the classes seen so far, or with
-    /// <c>validation</c> the held-out training images of tasks 0..t (the original's <c>dataset_true_val</c>).</summary>
-    private LabeledSubset EvaluationSet(int t)
-    {
-        if (settings.ValidationFraction == 0) return scenario.TestSubsetUpTo(t);
-        var set = ValidationSplit.Split(scenario.TrainSubset(0), settings.ValidationFraction).Validation;
-        for (int k = 1; k <= t; k++) set = set.Concat(ValidationSplit.Split(scenario.TrainSubset(k), settings.ValidationFraction).Validation);
-        return set;
-    }
-
-    private LabeledSubset Subsample(LabeledSubset data, int t)
-    {
-        if (settings.TrainFraction >= 1) return data;
-        var rng = new Rng(settings.Seed).Fork($"subsample/{t}");
-        var keep = new List<int>();
-        foreach (int label in data.Labels.Distinct().Order())
-        {
-            var positions = data.PositionsOfLabel(label);
-            rng.Shuffle(positions.AsSpan());
-            int n = Math.Max(1, (int)Math.Round(positions.Length * settings.TrainFraction));
-            keep.AddRange(positions.Take(n).Order());
-        }
-        keep.Sort();
-        return data.Select(keep);
     }
 
     private long SeedOf(int t, int purpose) => SeedMixer.Mix((long)settings.Seed, t, purpose);
