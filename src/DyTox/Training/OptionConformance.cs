@@ -29,9 +29,7 @@ public static class OptionConformance
         ["decay_rate"] = "cycle decay of a cosine schedule with a single cycle has no effect",
         ["patience_epochs"] = "plateau schedule only; the schedule is cosine",
         ["cooldown_epochs"] = "the original trains exactly epochs/base_epochs per task; timm's cooldown is not added",
-        ["remode"] = "random erasing is off (reprob must be 0)",
-        ["recount"] = "random erasing is off (reprob must be 0)",
-        ["resplit"] = "random erasing is off (reprob must be 0)",
+        ["resplit"] = "the original's build_transform never passes it to timm (no split batches)",
         ["pod_scales"] = "POD is not implemented (pod must be unset)",
         ["pod_scaling"] = "POD is not implemented (pod must be unset)",
         ["sam_div"] = "the original's SAM stores it and never uses it",
@@ -64,6 +62,9 @@ public static class OptionConformance
         Require(o, "cutmix_minmax", o.CutmixMinmax is null || (o.CutmixMinmax.Count == 2 && o.CutmixMinmax[0] >= 0 && o.CutmixMinmax[0] < o.CutmixMinmax[1] && o.CutmixMinmax[1] <= 1),
                 "null or two fractions [min, max] with 0 ≤ min < max ≤ 1");
         Require(o, "mixup_switch_prob", o.MixupSwitchProb is >= 0 and <= 1, "a probability in [0, 1]");
+        Require(o, "reprob", o.Reprob is >= 0 and <= 1, "random erasing's probability in [0, 1]");
+        Require(o, "remode", o.Remode.ToLowerInvariant() is "pixel" or "rand" or "const" or "", "pixel, rand or const");
+        Require(o, "recount", o.Recount >= 1, "at least one box");
         Require(o, "mixup_mode", o.MixupMode is "batch" or "pair" or "elem",
                 "batch, pair or elem (the original's 'old' mixes the images within the batch but the targets with random memory labels)");
         Require(o, "sam_first", !sam || o.SamFirst == "main", "main");

@@ -32,7 +32,6 @@ public static class TrainerSettingsMapper
 
     public static TrainerSettings Settings(DyToxOptions o, ContinualMethod method, string? outputDirectory)
     {
-        Reject(o.Reprob > 0, o, "reprob", o.Reprob, "0 (random erasing is off in every DyTox configuration)");
         Reject(o.Resnet, o, "resnet", o.Resnet, "false (the ResNet encoder ablation is not implemented)");
         Reject(o.Pod is > 0, o, "pod", o.Pod, "unset (POD distillation is not implemented)");
         Reject(o.JointTokens, o, "joint_tokens", o.JointTokens, "false (the buggy joint-tokens path is not reproduced; tasks are batched exactly)");

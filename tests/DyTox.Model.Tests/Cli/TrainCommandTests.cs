@@ -224,10 +224,10 @@ public class TrainCommandTests
     [Test]
     public void AnUnsupportedOriginalOptionIsRejectedByName()
     {
-        var options = Write("erasing.yaml", CliRunner.TinySynthetic.Replace("reprob: 0.0", "reprob: 0.25"));
+        var options = Write("joint.yaml", CliRunner.TinySynthetic + "\njoint_tokens: true\n");
         var (code, _, error) = Run("--options", options, "--output-basedir", dir);
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(error, Does.Contain("\"reprob\"").And.Contain("erasing.yaml"));
+        Assert.That(error, Does.Contain("\"joint_tokens\"").And.Contain("joint.yaml"));
     }
 
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(TrainCommand.Create(), args);

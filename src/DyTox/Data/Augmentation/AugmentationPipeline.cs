@@ -21,14 +21,15 @@ public enum AugmentationPreset
 public sealed class AugmentationPipeline
 {
     public AugmentationPipeline(
-        AugmentationPreset preset, ImageNormalizer normalizer, int padding = 4, RandAugmentOptions? randAugment = null)
-        : this(preset, normalizer, padding, randAugment, outputSize: null, crop: null)
+        AugmentationPreset preset, ImageNormalizer normalizer, int padding = 4, RandAugmentOptions? randAugment = null,
+        RandomErasingOptions? erasing = null)
+        : this(preset, normalizer, padding, randAugment, outputSize: null, crop: null, erasing)
     {
     }
 
     private AugmentationPipeline(
         AugmentationPreset preset, ImageNormalizer normalizer, int padding, RandAugmentOptions? randAugment,
-        int? outputSize, RandomResizedCropOptions? crop)
+        int? outputSize, RandomResizedCropOptions? crop, RandomErasingOptions? erasing)
     {
         ArgumentNullException.ThrowIfNull(normalizer);
         if (padding < 0)
@@ -45,6 +46,8 @@ public sealed class AugmentationPipeline
         OutputSize = outputSize;
         Crop = crop?.Validate();
         RandAugment = preset == AugmentationPreset.DyTox ? new RandAugment(randAugment) : null;
+        // Random erasing belongs to the training transforms (timm's create_transform appends it after Normalize).
+        Erasing = preset != AugmentationPreset.None && erasing is { Probability: > 0 } ? erasing.Validate() : null;
     }
 
     /// <summary>
@@ -55,8 +58,8 @@ public sealed class AugmentationPipeline
     /// </summary>
     public static AugmentationPipeline WithResizedCrop(
         AugmentationPreset preset, ImageNormalizer normalizer, int outputSize,
-        RandAugmentOptions? randAugment = null, RandomResizedCropOptions? crop = null) =>
-        new(preset, normalizer, padding: 0, randAugment, outputSize, crop ?? new RandomResizedCropOptions());
+        RandAugmentOptions? randAugment = null, RandomResizedCropOptions? crop = null, RandomErasingOptions? erasing = null) =>
+        new(preset, normalizer, padding: 0, randAugment, outputSize, crop ?? new RandomResizedCropOptions(), erasing);
 
     public AugmentationPreset Preset { get; }
 
@@ -71,6 +74,9 @@ public sealed class AugmentationPipeline
     public RandomResizedCropOptions? Crop { get; }
 
     public RandAugment? RandAugment { get; }
+
+    /// <summary>Random erasing after normalisation (<c>reprob</c> &gt; 0, training presets only); null when off.</summary>
+    public RandomErasingOptions? Erasing { get; }
 
     /// <summary>Height and width of what <see cref="Augment"/> makes of an image of the given size.</summary>
     public (int Height, int Width) OutputShape(int height, int width) =>
@@ -148,5 +154,6 @@ public sealed class AugmentationPipeline
             ? CropAndAugment(ByteImageView.FromDataset(dataset, index), rng)
             : Augment(ByteImage.FromDataset(dataset, index), rng);
         Normalizer.Normalize(image, destination);
+        if (Erasing is not null) RandomErasing.Apply(destination[..(image.Channels * image.Height * image.Width)], image.Channels, image.Height, image.Width, Erasing, rng);
     }
 }
