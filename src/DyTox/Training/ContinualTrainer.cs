@@ -147,7 +147,9 @@ public sealed partial class ContinualTrainer : IDisposable
             model.SetTrainablePhase(t == 0 || settings.Method != ContinualMethod.DyTox ? TrainingPhase.Task0 : TrainingPhase.TaskMain);
             replicas?.Mirror(model, teacher);
             var lr = settings.ScaledLearningRate(t);
-            var schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRateFor(t));
+            ILearningRateSchedule schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRateFor(t));
+            if (settings.LrNoise is { } noiseRange)
+                schedule = new LearningRateNoise(schedule, noiseRange, settings.EpochsFor(t), settings.LrNoisePercent, (long)settings.Seed);
             using var optimizer = NewOptimizer(lr);
             if (resume?.Optimizer is { } state) optimizer.ImportState(state);
             var samplers = MainSamplers(trainSet.Count, t);

@@ -33,8 +33,7 @@ public static class OptionConformance
         ["pod_scales"] = "POD is not implemented (pod must be unset)",
         ["pod_scaling"] = "POD is not implemented (pod must be unset)",
         ["sam_div"] = "the original's SAM stores it and never uses it",
-        ["lr_noise_pct"] = "lr_noise must be unset",
-        ["lr_noise_std"] = "lr_noise must be unset",
+        ["lr_noise_std"] = "timm ≈0.3–0.4's scheduler never reads it (its noise is a standard normal bounded by lr_noise_pct)",
         ["color_jitter"] = "timm applies it only without RandAugment; aa: \"\" with color_jitter > 0 is refused",
         ["options"] = "the train command's --options lists the option files",
         ["no_amp"] = "autocast is not implemented: every run computes in --dtype; on CUDA the train flag --bf16-gemm runs the GEMMs in bfloat16 (the CLI notes it when a file asks for AMP)",
@@ -55,7 +54,8 @@ public static class OptionConformance
         Require(o, "opt_betas", o.OptBetas is null || (o.OptBetas.Count == 2 && o.OptBetas.All(b => b is >= 0 and < 1)), "two values in [0, 1) or null");
         Require(o, "opt_eps", o.OptEps > 0, "a positive ε");
         Require(o, "clip_grad", o.ClipGrad is null || (o.ClipGrad > 0 && double.IsFinite(o.ClipGrad.Value)), "a positive maximum gradient norm, or null (no clipping)");
-        Require(o, "lr_noise", o.LrNoise is null, "null (LR noise is not implemented)");
+        Require(o, "lr_noise", o.LrNoise is null || (o.LrNoise.Count is 1 or 2 && o.LrNoise.All(f => f >= 0)), "null or one or two non-negative fractions of the epochs");
+        Require(o, "lr_noise_pct", o.LrNoisePct > 0, "a positive bound");
         Require(o, "train_interpolation", o.TrainInterpolation == "bicubic", "bicubic");
         Require(o, "mixup_prob", o.MixupProb is >= 0 and <= 1, "a probability in [0, 1]");
         Require(o, "cutmix", o.Cutmix >= 0, "CutMix's non-negative Beta parameter (0: off)");

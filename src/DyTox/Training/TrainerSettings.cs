@@ -49,6 +49,13 @@ public sealed record TrainerSettings
     /// <summary>Temperature τ of the distillation (<c>distillation_tau</c>).</summary>
     public double DistillationTemperature { get; init; } = 1.0;
 
+    /// <summary><c>lr_noise</c>: one or two fractions of a task's epochs between which timm's scheduler noise perturbs the
+    /// main training's rate (<see cref="LearningRateNoise"/>); null = none, as in every DyTox file.</summary>
+    public IReadOnlyList<double>? LrNoise { get; init; }
+
+    /// <summary><c>lr_noise_pct</c>: the noise's bound (values drawn until below it).</summary>
+    public double LrNoisePercent { get; init; } = 0.67;
+
     /// <summary><c>clip_grad</c>: before every optimizer step (and before SAM's perturbation), the step's gradient is
     /// scaled to at most this global L2 norm (<see cref="GradientClipping"/>); null = no clipping, as in DyTox's files.</summary>
     public double? ClipGradNorm { get; init; }
@@ -225,6 +232,7 @@ public sealed record TrainerSettings
         Require(MaxTasks is null or > 0, "max tasks must be positive");
         Require((StartTask == 0) == (ResumeFrom is null), "start_task and resume go together: the task to start at and the run to start from");
         Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1 && AdamEpsilon > 0, "AdamW needs 0 ≤ β1, β2 < 1 and ε > 0");
+        Require(LrNoise is null || (LrNoise.Count is 1 or 2 && LrNoise.All(f => f >= 0)) && LrNoisePercent > 0, "lr_noise must be one or two non-negative fractions and lr_noise_pct positive");
         Require(ClipGradNorm is null || (ClipGradNorm > 0 && double.IsFinite(ClipGradNorm.Value)), "the gradient clipping norm must be positive and finite (or null)");
         Require(DivergenceWeight >= 0 && DistillationTemperature > 0, "the divergence weight must be non-negative and the distillation temperature positive");
         Model.Validate();

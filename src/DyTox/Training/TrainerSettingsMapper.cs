@@ -67,6 +67,8 @@ public static class TrainerSettingsMapper
             DivergenceWeight = o.SourceOf("head_div") == "default" ? DyToxLoss.DivergenceWeight : o.HeadDiv,
             DistillationTemperature = o.DistillationTau,
             ClipGradNorm = o.ClipGrad,
+            LrNoise = o.LrNoise,
+            LrNoisePercent = o.LrNoisePct,
             MaxTasks = o.MaxTask,
             Debug = o.Debug,
             StartTask = o.StartTask,

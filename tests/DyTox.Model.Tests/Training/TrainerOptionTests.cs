@@ -214,4 +214,23 @@ public class TrainerOptionTests
         Assert.That(both["sabs.0.attn.qk.weight"], Is.Not.EqualTo(runs[0]));
         Assert.That(cut.Values.Concat(both.Values).All(w => w.All(float.IsFinite)));
     }
+
+    [Test]
+    public void LrNoisePerturbsTheMainTrainingsRatesInItsRange()
+    {
+        // lr_noise [0.5]: the noise starts after epoch t = E/2 of each task's E epochs; epoch 0 never.
+        var baseline = Run(Settings() with { MaxTasks = 2, IncrementalEpochs = 4 }).Observed.Rates;
+        var noisy = Run(Settings() with { MaxTasks = 2, IncrementalEpochs = 4, LrNoise = [0.5], LrNoisePercent = 0.67 }).Observed.Rates;
+        Assert.That(noisy.Select(r => (r.Task, r.Epoch)), Is.EqualTo(baseline.Select(r => (r.Task, r.Epoch))));
+        for (int i = 0; i < baseline.Count; i++)
+        {
+            var (task, epoch, rate) = baseline[i];
+            int epochs = task == 0 ? 2 : 4;
+            bool inRange = epoch >= 1 && epoch - 1 >= 0.5 * epochs;
+            double expected = inRange ? rate + rate * LearningRateNoise.Noise(3 + epoch - 1, 0.67) : rate;
+            Assert.That(noisy[i].LearningRate, Is.EqualTo(expected), $"task {task}, epoch {epoch}");
+        }
+        // Task 0 (2 epochs): from t = 1, after the last epoch: none. Task 1 (epochs 0–3): from t = 2, i.e. epoch 3 only.
+        Assert.That(noisy.Zip(baseline).Count(p => p.First.LearningRate != p.Second.LearningRate), Is.EqualTo(1));
+    }
 }
