@@ -141,34 +141,76 @@ public sealed class DyToxModel : Module
         return new DyToxOutput(logits, divergenceLogits, embeddings);
     }
 
+    /// <summary>The groups DyTox's files freeze in each phase (dytox-spec §2.6): nothing in task 0, the old task tokens and
+    /// heads in the main training of later tasks (<c>freeze_task</c>), the encoder in the finetuning (<c>freeze_ft</c>).</summary>
+    public static IReadOnlyList<string> FrozenGroups(TrainingPhase phase) => phase switch
+    {
+        TrainingPhase.Task0 => [],
+        TrainingPhase.TaskMain => ["old_task_tokens", "old_heads"],
+        TrainingPhase.Finetune => ["sab"],
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "unknown training phase."),
+    };
+
+    /// <summary>The group names the original's <c>freeze()</c> knows.</summary>
+    public static readonly IReadOnlyList<string> FreezeGroupNames = ["all", "old_task_tokens", "task_tokens", "sab", "tab", "old_heads", "heads", "head_div"];
+
     /// <summary>
-    /// Sets what is trainable (dytox-spec §2.6). Like the original <c>freeze()</c> it first makes every parameter
-    /// trainable and the model train-mode, then freezes the phase's groups. Finetuning keeps the frozen SABs in train
-    /// mode (their drop-path stays active, dytox-spec §7.10).
+    /// Sets what is trainable with DyTox's own lists (<see cref="FrozenGroups"/>). Like the original <c>freeze()</c> it first
+    /// makes every parameter trainable and the model train-mode, then freezes the groups. Frozen modules stay in train
+    /// mode (the original's training loop puts the whole model back in train mode, dytox-spec §7.10); the trainer sets
+    /// frozen blocks to evaluation mode itself.
     /// </summary>
-    public void SetTrainablePhase(TrainingPhase phase)
+    public void SetTrainablePhase(TrainingPhase phase) => SetTrainable(FrozenGroups(phase));
+
+    /// <summary>
+    /// Makes every parameter trainable, then freezes the named groups (the original's <c>freeze(names)</c>): <c>all</c>,
+    /// <c>old_task_tokens</c> (every task token but the newest), <c>task_tokens</c>, <c>sab</c> (patch embedding, positional
+    /// embedding and the SABs), <c>tab</c>, <c>old_heads</c> (every classifier but the newest), <c>heads</c>, <c>head_div</c>.
+    /// Returns whether SABs resp. TABs are frozen.
+    /// </summary>
+    public (bool Sabs, bool Tabs) SetTrainable(IEnumerable<string> frozenGroups)
     {
         Unfreeze();
         Train();
-        switch (phase)
+        bool sabs = false, tabs = false;
+        foreach (string group in frozenGroups)
         {
-            case TrainingPhase.Task0:
-                break;
-            case TrainingPhase.TaskMain:
-                for (int t = 0; t < TaskCount - 1; t++)
-                {
-                    Freeze($"task_tokens.{t}");
-                    Freeze($"head.{t}");
-                }
-                break;
-            case TrainingPhase.Finetune:
-                Freeze("patch_embed");
-                Freeze("pos_embed");
-                Freeze("sabs");
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(phase), phase, "unknown training phase.");
+            switch (group)
+            {
+                case "all":
+                    Freeze();
+                    sabs = tabs = true;
+                    break;
+                case "old_task_tokens":
+                    for (int t = 0; t < TaskTokens.Count - 1; t++) Freeze($"task_tokens.{t}");
+                    break;
+                case "task_tokens":
+                    Freeze("task_tokens");
+                    break;
+                case "sab":
+                    Freeze("patch_embed");
+                    Freeze("pos_embed");
+                    Freeze("sabs");
+                    sabs = true;
+                    break;
+                case "tab":
+                    Freeze("tabs");
+                    tabs = true;
+                    break;
+                case "old_heads":
+                    for (int t = 0; t < TaskCount - 1; t++) Freeze($"head.{t}");
+                    break;
+                case "heads":
+                    Freeze("head");
+                    break;
+                case "head_div":
+                    if (DivergenceHead is not null) Freeze("head_div");
+                    break;
+                default:
+                    throw new ArgumentException($"unknown freeze group \"{group}\"; expected one of {string.Join(", ", FreezeGroupNames)}.", nameof(frozenGroups));
+            }
         }
+        return (sabs, tabs);
     }
 
     /// <summary>

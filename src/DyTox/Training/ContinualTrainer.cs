@@ -144,7 +144,8 @@ public sealed partial class ContinualTrainer : IDisposable
 
         if (!trainDone)
         {
-            model.SetTrainablePhase(t == 0 || settings.Method != ContinualMethod.DyTox ? TrainingPhase.Task0 : TrainingPhase.TaskMain);
+            var frozen = model.SetTrainable(t == 0 || settings.Method != ContinualMethod.DyTox ? [] : settings.FreezeTask);
+            EvalFrozenBlocks(frozen);
             replicas?.Mirror(model, teacher);
             var lr = settings.ScaledLearningRate(t);
             ILearningRateSchedule schedule = new CosineWithWarmup(lr, settings.EpochsFor(t), settings.MinLearningRate, settings.WarmupEpochs, settings.WarmupLearningRateFor(t));
@@ -198,6 +199,14 @@ public sealed partial class ContinualTrainer : IDisposable
         observer.OnTaskEnd(t, evaluation, history);
     }
 
+    /// <summary>Frozen blocks run without stochastic depth (dytox-spec §7.10 fixed: the original's training loop puts
+    /// the whole model back in train mode, so its frozen SABs keep drawing drop-path masks in the finetuning).</summary>
+    private void EvalFrozenBlocks((bool Sabs, bool Tabs) frozen)
+    {
+        if (frozen.Sabs) foreach (var sab in model.Sabs) sab.Eval();
+        if (frozen.Tabs) foreach (var tab in model.Tabs) tab.Eval();
+    }
+
     /// <summary>DyTox++'s SAM for task t's main training, or null: off without sam_rho, without tr in sam_mode, and on task 0
     /// with sam_skip_first. With sam_final the radius moves linearly, ρ_t = ρ + t·(ρ_final − ρ)/T over the T tasks.</summary>
     private SharpnessAwareMinimization? SamFor(int t)
@@ -212,9 +221,8 @@ public sealed partial class ContinualTrainer : IDisposable
         // finetuning_resetclf, once: a run resumed inside the finetuning has the reset heads in its checkpoint already.
         if (settings.FinetuningResetClassifiers && (resume is null || resume.NextEpoch == 0))
             model.ResetClassifiers(rootRng.Fork($"reset-classifiers/{t}"));
-        model.SetTrainablePhase(TrainingPhase.Finetune);
-        if (!settings.ReferenceFinetuneDropPath)
-            foreach (var sab in model.Sabs) sab.Eval(); // frozen SABs run without stochastic depth (§7.10 fixed)
+        var frozen = model.SetTrainable(settings.FreezeFinetuning);
+        if (!settings.ReferenceFinetuneDropPath) EvalFrozenBlocks(frozen); // reference_finetuning keeps the §7.10 defect
         replicas?.Mirror(model, teacher: settings.FinetuningDistillation ? teacher : null); // distillation only with finetuning_teacher
         var sets = Enumerable.Range(0, settings.WorldSize).Select(rank => FinetuningSet(t, rank)).ToArray();
         var set = sets[0];

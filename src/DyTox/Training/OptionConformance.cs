@@ -1,5 +1,6 @@
 using System.Globalization;
 using DyTox.Options;
+using DyTox.Model;
 
 namespace DyTox.Training;
 
@@ -84,8 +85,8 @@ public static class OptionConformance
         Require(o, "only_ft", !o.OnlyFt, "false");
         Require(o, "retrain_scratch", !o.RetrainScratch, "false");
         Require(o, "ft_no_sampling", o.FtNoSampling, "true (the finetuning loader does not use the repeated-augmentation sampler)");
-        Require(o, "freeze_task", !dytox || SameSet(o.FreezeTask, "old_task_tokens", "old_heads"), "[old_task_tokens, old_heads]");
-        Require(o, "freeze_ft", !dytox || SameSet(o.FreezeFt, "sab"), "[sab]");
+        Require(o, "freeze_task", o.FreezeTask.All(g => DyToxModel.FreezeGroupNames.Contains(g)), $"groups among {string.Join(", ", DyToxModel.FreezeGroupNames)}");
+        Require(o, "freeze_ft", o.FreezeFt.All(g => DyToxModel.FreezeGroupNames.Contains(g)), $"groups among {string.Join(", ", DyToxModel.FreezeGroupNames)}");
         Require(o, "freeze_eval", !o.FreezeEval, "false");
         Require(o, "eval", !o.Eval, "false (to look at a trained run use the inspect command)");
         // A run resumes by itself from its own checkpoint; resume + start_task start a new run from another run's task snapshot.
@@ -103,11 +104,6 @@ public static class OptionConformance
                 $"option \"aa\" = \"\" (from {o.SourceOf("aa")}) turns RandAugment off, and then the original applies ColorJitter(color_jitter = {Format(o.ColorJitter)}), " +
                 "which is not implemented: set color_jitter: 0 as well (or keep aa).");
     }
-
-    private static bool Is(IReadOnlyList<string> values, string only) => values.Count == 1 && values[0] == only;
-
-    private static bool SameSet(IReadOnlyList<string> values, params string[] expected) =>
-        values.Count == expected.Length && values.Order(StringComparer.Ordinal).SequenceEqual(expected.Order(StringComparer.Ordinal));
 
     private static void Require(DyToxOptions o, string key, bool supported, string expected)
     {

@@ -181,6 +181,8 @@ public sealed class TrainerCheckpoint
             ("cutmix_minmax", s.CutmixMinMax is null ? null : string.Join(',', s.CutmixMinMax), null),
             ("switch_prob", s.MixupSwitchProbability, defaults.MixupSwitchProbability),
             ("distributed_memory", s.DistributedMemory, defaults.DistributedMemory),
+            ("freeze_task", string.Join(',', s.FreezeTask), string.Join(',', defaults.FreezeTask)),
+            ("freeze_ft", string.Join(',', s.FreezeFinetuning), string.Join(',', defaults.FreezeFinetuning)),
             ("lr_noise", s.LrNoise is null ? null : string.Join(',', s.LrNoise) + "/" + s.LrNoisePercent, null),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));

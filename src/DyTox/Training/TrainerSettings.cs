@@ -139,6 +139,12 @@ public sealed record TrainerSettings
     public int FinetuningEpochs { get; init; } = 20;
     public double FinetuningLearningRate { get; init; } = 5e-5;
 
+    /// <summary><c>freeze_task</c>: the groups frozen in the main training of tasks t ≥ 1 (the original's <c>freeze()</c> names).</summary>
+    public IReadOnlyList<string> FreezeTask { get; init; } = DyTox.Model.DyToxModel.FrozenGroups(DyTox.Model.TrainingPhase.TaskMain);
+
+    /// <summary><c>freeze_ft</c>: the groups frozen in the finetuning.</summary>
+    public IReadOnlyList<string> FreezeFinetuning { get; init; } = DyTox.Model.DyToxModel.FrozenGroups(DyTox.Model.TrainingPhase.Finetune);
+
     /// <summary><c>head_div_mode</c> holds <c>tr</c>: the divergence head's loss in the main training of t ≥ 1 (DyTox's files).</summary>
     public bool DivergenceInMainTraining { get; init; } = true;
 
@@ -219,6 +225,8 @@ public sealed record TrainerSettings
         Require(RepeatedAugmentations >= 1, "repeated augmentations must be at least 1");
         Require(MemorySize >= 0, "memory size must be non-negative");
         Require(!DistributedMemory || WorldSize > 1, "distributed memories need world size > 1 (with one rank the memory is global)");
+        Require(FreezeTask.Concat(FreezeFinetuning).All(g => DyTox.Model.DyToxModel.FreezeGroupNames.Contains(g)),
+                $"freeze groups must be among {string.Join(", ", DyTox.Model.DyToxModel.FreezeGroupNames)}");
         Require(MemoryOversampling >= 0 && FinetuningOldOversampling >= 1, "memory oversampling must be at least 0 (main training) and 1 (finetuning)");
         Require(TrainFraction > 0 && TrainFraction <= 1, "train fraction must be in (0, 1]");
         Require(ValidationFraction is >= 0 and < 1, "the validation fraction must be in [0, 1)");

@@ -101,6 +101,9 @@ public static class TrainerSettingsMapper
             // Unset, head_div_mode is DyTox's files' [tr], not the argparse default [tr, ft] (OptionConformance).
             DivergenceInMainTraining = o.SourceOf("head_div_mode") == "default" || o.HeadDivMode.Contains("tr"),
             DivergenceInFinetuning = o.SourceOf("head_div_mode") != "default" && o.HeadDivMode.Contains("ft"),
+            // Unset, the freeze lists are DyTox's files' (the argparse defaults freeze nothing).
+            FreezeTask = o.SourceOf("freeze_task") == "default" ? DyToxModel.FrozenGroups(TrainingPhase.TaskMain) : o.FreezeTask,
+            FreezeFinetuning = o.SourceOf("freeze_ft") == "default" ? DyToxModel.FrozenGroups(TrainingPhase.Finetune) : o.FreezeFt,
             FinetuningDistillation = o.FinetuningTeacher,
             FinetuningResetClassifiers = o.FinetuningResetclf,
             Finetuning = o.Finetuning == "balanced",

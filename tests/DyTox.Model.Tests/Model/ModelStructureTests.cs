@@ -112,6 +112,26 @@ public class ModelStructureTests
 
         model.SetTrainablePhase(TrainingPhase.Task0);
         Assert.That(Trainable().Length, Is.EqualTo(model.NamedParameters().Count()));
+
+        // The original's other freeze() groups, for freeze_task / freeze_ft lists of one's own.
+        string[] Frozen(params string[] groups)
+        {
+            model.SetTrainable(groups);
+            return model.NamedParameters().Where(p => !p.Parameter.RequiresGrad).Select(p => p.Name).ToArray();
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(Frozen("task_tokens"), Is.EqualTo(new[] { "task_tokens.0", "task_tokens.1" }));
+            Assert.That(Frozen("tab"), Is.Not.Empty.And.All.StartsWith("tabs."));
+            Assert.That(Frozen("heads"), Is.Not.Empty.And.All.StartsWith("head."));
+            Assert.That(Frozen("heads").Where(n => n.StartsWith("head.1.")), Is.Not.Empty);
+            Assert.That(Frozen("head_div"), Is.Not.Empty.And.All.StartsWith("head_div."));
+            Assert.That(Frozen("all"), Has.Length.EqualTo(model.NamedParameters().Count()));
+            Assert.That(Frozen("sab", "tab").Length, Is.EqualTo(Frozen("sab").Length + Frozen("tab").Length));
+            Assert.That(model.SetTrainable(["sab", "tab"]), Is.EqualTo((true, true)));
+            Assert.That(model.SetTrainable(["heads"]), Is.EqualTo((false, false)));
+            Assert.That(() => model.SetTrainable(["encoder"]), Throws.ArgumentException.With.Message.Contain("unknown freeze group"));
+        });
     }
 
     [Test]

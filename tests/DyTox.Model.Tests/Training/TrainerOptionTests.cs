@@ -233,4 +233,22 @@ public class TrainerOptionTests
         // Task 0 (2 epochs): from t = 1, after the last epoch: none. Task 1 (epochs 0–3): from t = 2, i.e. epoch 3 only.
         Assert.That(noisy.Zip(baseline).Count(p => p.First.LearningRate != p.Second.LearningRate), Is.EqualTo(1));
     }
+
+    [Test]
+    public void FreezeListsChooseWhatEachPhaseTrains()
+    {
+        var baseline = Run(Settings() with { MaxTasks = 2 }).Weights;
+        var noFinetuning = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 0 }).Weights;
+        // freeze_ft [sab, tab]: the finetuning trains only tokens and heads; the TAB keeps its main-training weights.
+        var tabFrozen = Run(Settings() with { MaxTasks = 2, FreezeFinetuning = ["sab", "tab"] }).Weights;
+        Assert.That(tabFrozen["tabs.0.attn.q.weight"], Is.EqualTo(noFinetuning["tabs.0.attn.q.weight"]));
+        Assert.That(baseline["tabs.0.attn.q.weight"], Is.Not.EqualTo(noFinetuning["tabs.0.attn.q.weight"]), "DyTox's [sab] finetunes the TAB");
+        Assert.That(tabFrozen["head.1.head.weight"], Is.Not.EqualTo(noFinetuning["head.1.head.weight"]));
+        // freeze_task [old_task_tokens]: the old head trains in task 1 too, the old token does not.
+        var oldHeadTrained = Run(Settings() with { MaxTasks = 2, FreezeTask = ["old_task_tokens"], FinetuningEpochs = 0 }).Weights;
+        Assert.That(oldHeadTrained["head.0.head.weight"], Is.Not.EqualTo(noFinetuning["head.0.head.weight"]));
+        var tokenOnly = Run(Settings() with { MaxTasks = 1 }).Weights;
+        Assert.That(oldHeadTrained["task_tokens.0"], Is.EqualTo(tokenOnly["task_tokens.0"]), "task 0's token as task 0 left it");
+        Assert.That(() => (Settings() with { FreezeTask = ["encoder"] }).Validate(), Throws.ArgumentException.With.Message.Contain("freeze groups"));
+    }
 }
