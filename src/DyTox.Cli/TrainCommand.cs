@@ -204,7 +204,7 @@ internal static class TrainCommand
         if (imageNetData && (train.Height < o.InputSize || train.Width < o.InputSize))
             throw new ArgumentException($"input_size {o.InputSize} is larger than the shorter side {Math.Min(train.Height, train.Width)} of the cached ImageNet images; raise --imagenet-cache-size.");
         // ImageNet: RandomResizedCrop / CenterCrop from the cached shorter-side-S images to input_size; the small data sets keep crop-with-padding.
-        var erasing = o.Reprob > 0 ? new RandomErasingOptions(o.Reprob, RandomErasingOptions.ParseFill(o.Remode), o.Recount) : null;
+        var erasing = TrainerSettingsMapper.RandomErasing(o);
         var trainTransform = imageNetData
             ? AugmentationPipeline.WithResizedCrop(trainPreset, normalizer, o.InputSize, erasing: erasing)
             : new AugmentationPipeline(trainPreset, normalizer, erasing: erasing);

@@ -75,11 +75,11 @@ public static class TrainerSettingsMapper
             ResumeFrom = o.Resume == "" ? null : o.Resume,
             CheckpointEvery = o.SaveEveryEpoch ?? 1,
             RepeatedAugmentations = o.RepeatedAug ? 3 : 1,
-            MixupAlpha = o.Mixup,
+            MixupAlpha = Unset(o, "mixup") ? 0 : o.Mixup,
             LabelSmoothing = o.Smoothing,
             MixupMode = Enum.Parse<MixUpMode>(o.MixupMode, ignoreCase: true),
             MixupProbability = o.MixupProb,
-            CutmixAlpha = o.Cutmix,
+            CutmixAlpha = Unset(o, "cutmix") ? 0 : o.Cutmix,
             CutmixMinMax = o.CutmixMinmax,
             MixupSwitchProbability = o.MixupSwitchProb,
             SamRho = o.SamRho,
@@ -118,6 +118,17 @@ public static class TrainerSettingsMapper
             ValidationFraction = o.Validation,
         }.Validate();
     }
+
+    // Keys no file sets take the value of DyTox's model files, not the argparse default (DeiT's recipe: mixup 0.8,
+    // cutmix 1.0, reprob 0.25), which every DyTox file overrides.
+    private static bool Unset(DyToxOptions o, string key) => o.SourceOf(key) == "default";
+
+    /// <summary>The training transform's random erasing (<c>reprob</c>, <c>remode</c>, <c>recount</c>), or null when off
+    /// (also when no file sets <c>reprob</c>: DyTox's files turn it off).</summary>
+    public static Data.Augmentation.RandomErasingOptions? RandomErasing(DyToxOptions o) =>
+        Unset(o, "reprob") || !(o.Reprob > 0)
+            ? null
+            : new Data.Augmentation.RandomErasingOptions(o.Reprob, Data.Augmentation.RandomErasingOptions.ParseFill(o.Remode), o.Recount);
 
     private static void Reject(bool condition, DyToxOptions o, string key, object? value, string expected)
     {

@@ -104,6 +104,27 @@ public class OptionConformanceTests
     }
 
     [Test]
+    public void UnsetImageMixingAndErasingAreOffAsInDyToxsFiles()
+    {
+        // The argparse defaults are DeiT's recipe (mixup 0.8, cutmix 1.0, reprob 0.25); every DyTox file sets them to 0.
+        string bare = Path.Combine(Path.GetTempPath(), $"dytox-bare-{Guid.NewGuid():N}.yaml");
+        File.WriteAllLines(bare, File.ReadAllLines(OptionFiles.Path("model/cifar_dytox.yaml"))
+            .Where(l => !l.StartsWith("mixup:") && !l.StartsWith("cutmix:") && !l.StartsWith("reprob:")));
+        try
+        {
+            var o = OptionsLoader.Load(OptionFiles.Path("data/cifar100_10-10.yaml"), bare);
+            var s = TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null);
+            Assert.That((s.MixupAlpha, s.CutmixAlpha, s.MixesImages), Is.EqualTo((0.0, 0.0, false)));
+            Assert.That(TrainerSettingsMapper.RandomErasing(o), Is.Null);
+            o.Set("reprob", "0.25");
+            o.Set("cutmix", "1.0");
+            Assert.That(TrainerSettingsMapper.RandomErasing(o)!.Probability, Is.EqualTo(0.25));
+            Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).CutmixAlpha, Is.EqualTo(1.0));
+        }
+        finally { File.Delete(bare); }
+    }
+
+    [Test]
     public void ClipGradReachesTheTrainerSettings()
     {
         var o = Cifar();
