@@ -233,7 +233,8 @@ public sealed partial class ContinualTrainer : IDisposable
         // in order. Ours shuffles, and the replicas share each epoch's order as DistributedSampler deals it; with
         // distributed memories each rank reads all of its own memory (shuffled), as there every process reads its own.
         using var gradients = new ReplicaGradients(settings.WorldSize);
-        var samplers = Enumerable.Range(0, settings.WorldSize).Select(rank => settings.ReferenceFinetuningLoader
+        // ft_no_sampling: false (the paper's first runs): the finetuning draws its batches like the main training.
+        var samplers = settings.FinetuningSampling ? MainSamplers(set.Count, t, purpose: 4) : Enumerable.Range(0, settings.WorldSize).Select(rank => settings.ReferenceFinetuningLoader
             ? new SequentialSampler(set.Count)
             : memories.Length > 1 ? new ShuffledSampler(set.Count, SeedOf(t, 2))
             : (IIndexSampler)new RankSampler(new ShuffledSampler(set.Count, SeedOf(t, 2)), settings.WorldSize, rank)).ToArray();
@@ -317,9 +318,9 @@ public sealed partial class ContinualTrainer : IDisposable
 
     /// <summary>Each replica's sampler of the main training: the repeated-augmentation sampler's ranks (DeiT's
     /// RASampler deals its list round-robin), or DistributedSampler's share of a plain shuffle.</summary>
-    private IIndexSampler[] MainSamplers(int count, int t)
+    private IIndexSampler[] MainSamplers(int count, int t, int purpose = 1)
     {
-        long seed = SeedOf(t, 1);
+        long seed = SeedOf(t, purpose);
         int replicas = settings.WorldSize;
         return Enumerable.Range(0, replicas).Select(rank => settings.RepeatedAugmentations <= 1
             ? new RankSampler(new ShuffledSampler(count, seed), replicas, rank)

@@ -84,7 +84,6 @@ public static class OptionConformance
         Require(o, "replay_memory", o.ReplayMemory == 0, "0 (there is no separate memory loader)");
         Require(o, "only_ft", !o.OnlyFt, "false");
         Require(o, "retrain_scratch", !o.RetrainScratch, "false");
-        Require(o, "ft_no_sampling", o.FtNoSampling, "true (the finetuning loader does not use the repeated-augmentation sampler)");
         Require(o, "freeze_task", o.FreezeTask.All(g => DyToxModel.FreezeGroupNames.Contains(g)), $"groups among {string.Join(", ", DyToxModel.FreezeGroupNames)}");
         Require(o, "freeze_ft", o.FreezeFt.All(g => DyToxModel.FreezeGroupNames.Contains(g)), $"groups among {string.Join(", ", DyToxModel.FreezeGroupNames)}");
         Require(o, "freeze_eval", !o.FreezeEval, "false");

@@ -152,6 +152,10 @@ public sealed record TrainerSettings
     /// there; its targets are built from the finetuning batch as in the main training).</summary>
     public bool DivergenceInFinetuning { get; init; }
 
+    /// <summary><c>ft_no_sampling: false</c>: the finetuning samples its batches as the main training does (repeated
+    /// augmentation), as the paper's first runs did before the original added the flag; DyTox's files set it true.</summary>
+    public bool FinetuningSampling { get; init; }
+
     /// <summary><c>finetuning_teacher</c>: distillation from the task's teacher in the finetuning, with the main training's
     /// weighting (1 − α)·BCE + α·KD.</summary>
     public bool FinetuningDistillation { get; init; }

@@ -104,6 +104,7 @@ public static class TrainerSettingsMapper
             // Unset, the freeze lists are DyTox's files' (the argparse defaults freeze nothing).
             FreezeTask = o.SourceOf("freeze_task") == "default" ? DyToxModel.FrozenGroups(TrainingPhase.TaskMain) : o.FreezeTask,
             FreezeFinetuning = o.SourceOf("freeze_ft") == "default" ? DyToxModel.FrozenGroups(TrainingPhase.Finetune) : o.FreezeFt,
+            FinetuningSampling = !Unset(o, "ft_no_sampling") && !o.FtNoSampling,
             FinetuningDistillation = o.FinetuningTeacher,
             FinetuningResetClassifiers = o.FinetuningResetclf,
             Finetuning = o.Finetuning == "balanced",

@@ -30,7 +30,6 @@ public class OptionConformanceTests
     [TestCase("head_div_mode", "[ft, ft]", "each at most once")]
     [TestCase("freeze_task", "[old_tokens]", "groups among all, old_task_tokens")]
     [TestCase("freeze_ft", "[sab, encoder]", "groups among all, old_task_tokens")]
-    [TestCase("ft_no_sampling", "false", "true")]
     [TestCase("mixup_mode", "old", "batch, pair or elem")]
     [TestCase("mixup_prob", "1.5", "probability in [0, 1]")]
     [TestCase("cutmix_minmax", "[0.8, 0.2]", "two fractions")]

@@ -251,4 +251,18 @@ public class TrainerOptionTests
         Assert.That(oldHeadTrained["task_tokens.0"], Is.EqualTo(tokenOnly["task_tokens.0"]), "task 0's token as task 0 left it");
         Assert.That(() => (Settings() with { FreezeTask = ["encoder"] }).Validate(), Throws.ArgumentException.With.Message.Contain("freeze groups"));
     }
+
+    [Test]
+    public void FtNoSamplingFalseDrawsTheFinetuningBatchesLikeTheMainTraining()
+    {
+        var (_, plain, plainWeights) = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 2 });
+        var (_, sampled, sampledWeights) = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 2, FinetuningSampling = true });
+        int[] Steps(Recorder r) => r.Epochs.Where(e => e.Phase == TrainerPhase.Finetune).Select(e => e.Batches).ToArray();
+        Assert.That(Steps(sampled), Is.EqualTo(Steps(plain)), "without repeated augmentation: a shuffle of the memory either way");
+        Assert.That(sampledWeights["head.1.head.weight"], Is.Not.EqualTo(plainWeights["head.1.head.weight"]), "but another order");
+        // With repeated augmentation the sampler keeps ⌊L/256⌋·256 of the 3× repeated list: a 12-image memory gives no step,
+        // as the original's RASampler does.
+        var (_, repeated, _) = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 2, FinetuningSampling = true, RepeatedAugmentations = 3 });
+        Assert.That(Steps(repeated), Is.EqualTo(new[] { 0, 0 }));
+    }
 }
