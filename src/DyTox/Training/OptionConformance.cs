@@ -33,6 +33,7 @@ public static class OptionConformance
         ["resplit"] = "the original's build_transform never passes it to timm (no split batches)",
         ["pod_scales"] = "POD is not implemented (pod must be unset)",
         ["pod_scaling"] = "POD is not implemented (pod must be unset)",
+        ["replay_memory"] = "the batch size of the original's separate memory loader, which only its 'memory' SAM steps and MixUp 'old' read (both refused)",
         ["sam_div"] = "the original's SAM stores it and never uses it",
         ["lr_noise_std"] = "timm ≈0.3–0.4's scheduler never reads it (its noise is a standard normal bounded by lr_noise_pct)",
         ["color_jitter"] = "timm applies it only without RandAugment; aa: \"\" with color_jitter > 0 is refused",
@@ -68,8 +69,8 @@ public static class OptionConformance
         Require(o, "recount", o.Recount >= 1, "at least one box");
         Require(o, "mixup_mode", o.MixupMode is "batch" or "pair" or "elem",
                 "batch, pair or elem (the original's 'old' mixes the images within the batch but the targets with random memory labels)");
-        Require(o, "sam_first", !sam || o.SamFirst == "main", "main");
-        Require(o, "sam_second", !sam || o.SamSecond == "main", "main");
+        Require(o, "sam_first", !sam || o.SamFirst == "main", "main (the 'memory' variant reads batches from a separate memory loader, which is not implemented)");
+        Require(o, "sam_second", !sam || o.SamSecond == "main", "main (the 'memory' variant reads batches from a separate memory loader, which is not implemented)");
         Require(o, "sam_final", o.SamFinal is null or >= 0, "null or the last task's non-negative radius");
         Require(o, "sam_mode", o.SamMode.All(m => m is "tr" or "ft") && o.SamMode.Distinct().Count() == o.SamMode.Count,
                 "phases among tr (main training) and ft (no effect, as in the original), each at most once");
@@ -81,7 +82,6 @@ public static class OptionConformance
                 "false when world_size > 1 (the original's sampler defect happens in single-process runs only)");
         Require(o, "oversample_memory", o.OversampleMemory >= 0, "how many times the memory joins a task's data: 0 or more");
         Require(o, "oversample_memory_ft", o.OversampleMemoryFt >= 1, "how many times each old exemplar appears in the finetuning set: 1 or more");
-        Require(o, "replay_memory", o.ReplayMemory == 0, "0 (there is no separate memory loader)");
         Require(o, "only_ft", !o.OnlyFt, "false");
         Require(o, "retrain_scratch", !o.RetrainScratch, "false");
         Require(o, "freeze_task", o.FreezeTask.All(g => DyToxModel.FreezeGroupNames.Contains(g)), $"groups among {string.Join(", ", DyToxModel.FreezeGroupNames)}");

@@ -35,7 +35,6 @@ public static class TrainerSettingsMapper
         Reject(o.Resnet, o, "resnet", o.Resnet, "false (the ResNet encoder ablation is not implemented)");
         Reject(o.Pod is > 0, o, "pod", o.Pod, "unset (POD distillation is not implemented)");
         Reject(o.JointTokens, o, "joint_tokens", o.JointTokens, "false (the buggy joint-tokens path is not reproduced; tasks are batched exactly)");
-        Reject(o.SepMemory, o, "sep_memory", o.SepMemory, "false");
         Reject(o.RehearsalModes != 1, o, "rehearsal_modes", o.RehearsalModes, "1");
         Reject(o.Drop > 0, o, "drop", o.Drop, "0 (DyTox uses no dropout)");
         Reject(o.Opt != "adamw", o, "opt", o.Opt, "adamw");
@@ -96,7 +95,9 @@ public static class TrainerSettingsMapper
             RehearsalTestTransform = o.RehearsalTestTrsf,
             // The original defaults to one memory per process (a defect its erratum corrects); here only when asked for.
             DistributedMemory = o.SourceOf("distributed_memory") != "default" && o.DistributedMemory && o.WorldSize > 1,
-            MemoryOversampling = o.OversampleMemory,
+            // sep_memory keeps the memory out of the task's data (the original then reads it only through a separate loader,
+            // which only its 'memory' SAM steps and MixUp 'old' use, refused here): the main training without rehearsal.
+            MemoryOversampling = o.SepMemory ? 0 : o.OversampleMemory,
             FinetuningOldOversampling = o.OversampleMemoryFt,
             // Unset, head_div_mode is DyTox's files' [tr], not the argparse default [tr, ft] (OptionConformance).
             DivergenceInMainTraining = o.SourceOf("head_div_mode") == "default" || o.HeadDivMode.Contains("tr"),

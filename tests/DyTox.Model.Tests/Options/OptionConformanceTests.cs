@@ -124,6 +124,17 @@ public class OptionConformanceTests
     }
 
     [Test]
+    public void SepMemoryKeepsTheMemoryOutOfTheMainTraining()
+    {
+        var o = Cifar();
+        o.Set("oversample_memory", "2");
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).MemoryOversampling, Is.EqualTo(2));
+        o.Set("sep_memory", "true");
+        o.Set("replay_memory", "64");
+        Assert.That(TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null).MemoryOversampling, Is.Zero, "the finetuning still uses it");
+    }
+
+    [Test]
     public void ClipGradReachesTheTrainerSettings()
     {
         var o = Cifar();
