@@ -205,9 +205,10 @@ internal static class TrainCommand
             throw new ArgumentException($"input_size {o.InputSize} is larger than the shorter side {Math.Min(train.Height, train.Width)} of the cached ImageNet images; raise --imagenet-cache-size.");
         // ImageNet: RandomResizedCrop / CenterCrop from the cached shorter-side-S images to input_size; the small data sets keep crop-with-padding.
         var erasing = TrainerSettingsMapper.RandomErasing(o);
+        var randAugment = trainPreset == AugmentationPreset.DyTox ? RandAugmentOptions.Parse(o.Aa!) : null;
         var trainTransform = imageNetData
-            ? AugmentationPipeline.WithResizedCrop(trainPreset, normalizer, o.InputSize, erasing: erasing)
-            : new AugmentationPipeline(trainPreset, normalizer, erasing: erasing);
+            ? AugmentationPipeline.WithResizedCrop(trainPreset, normalizer, o.InputSize, randAugment, erasing: erasing)
+            : new AugmentationPipeline(trainPreset, normalizer, randAugment: randAugment, erasing: erasing);
         var testTransform = imageNetData
             ? AugmentationPipeline.WithResizedCrop(AugmentationPreset.None, normalizer, o.InputSize)
             : new AugmentationPipeline(AugmentationPreset.None, normalizer);

@@ -97,6 +97,11 @@ public static class OptionConformance
         Require(o, "device", o.Device is "cpu" or "cuda", "cpu or cuda (the train command's --device overrides it)");
         Require(o, "norm", o.Norm == "layer", "layer (LayerNorm; ConViT's scale norm is not implemented)");
         Require(o, "validation", o.Validation is >= 0 and < 1, "a fraction in [0, 1) of each task's training images to hold out for validation");
+        if (!string.IsNullOrEmpty(o.Aa))
+        {
+            try { Data.Augmentation.RandAugmentOptions.Parse(o.Aa); }
+            catch (ArgumentException e) { throw new OptionsException($"option \"aa\" = \"{o.Aa}\" (from {o.SourceOf("aa")}) is not supported: {e.Message}"); }
+        }
         // With RandAugment off (aa: "") timm applies ColorJitter(color_jitter), 0.4 by default; with it on, never.
         if (o.Aa == "" && o.ColorJitter > 0)
             throw new OptionsException(

@@ -51,6 +51,8 @@ public class OptionConformanceTests
     [TestCase("device", "tpu", "cpu or cuda")]
     [TestCase("validation", "1.0", "fraction in [0, 1)")]
     [TestCase("aa", "\"\"", "color_jitter: 0")]
+    [TestCase("aa", "rand-m5-mstd0.5", "inc1")]
+    [TestCase("aa", "v0", "only timm's RandAugment")]
     public void AnUnimplementedValueIsAnErrorNamingKeySourceAndExpectation(string key, string value, string expected)
     {
         var o = Cifar();

@@ -46,6 +46,51 @@ public sealed record RandAugmentOptions
     /// </summary>
     public byte[]? Fill { get; init; }
 
+    /// <summary>
+    /// Reads timm's RandAugment config string (the original's <c>aa</c>, e.g. <c>rand-m9-mstd0.5-inc1</c>): sections
+    /// <c>m</c> (magnitude), <c>n</c> (ops per image), <c>mstd</c> (magnitude std) and <c>inc</c> (the "increasing" ops;
+    /// timm tests <c>bool(val)</c> of the text, so any value, <c>inc0</c> too, selects them). A string without <c>inc</c>
+    /// asks for timm's original (non-increasing) ops and <c>w</c> for weighted op choice, which this implementation
+    /// does not have: both are errors, as are AutoAugment policies and unknown sections.
+    /// </summary>
+    public static RandAugmentOptions Parse(string config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var sections = config.Split('-');
+        if (sections[0] != "rand")
+            throw new ArgumentException($"auto-augment \"{config}\": only timm's RandAugment (\"rand-…\") is implemented, not AutoAugment/AugMix policies.");
+        var options = new RandAugmentOptions { Magnitude = 10, NumOps = 2, MagnitudeStd = 0 }; // timm's defaults for the sections
+        bool increasing = false;
+        foreach (var section in sections.Skip(1))
+        {
+            int digit = section.IndexOfAny("0123456789".ToCharArray());
+            if (digit < 0) continue; // timm skips sections without a value
+            string key = section[..digit], value = section[digit..];
+            try
+            {
+                options = key switch
+                {
+                    "m" => options with { Magnitude = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                    "n" => options with { NumOps = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                    "mstd" => options with { MagnitudeStd = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                    "inc" => options,
+                    "w" => throw new ArgumentException($"auto-augment \"{config}\": weighted op choice (w) is not implemented."),
+                    _ => throw new ArgumentException($"auto-augment \"{config}\": unknown RandAugment section \"{section}\" (expected m, n, mstd, inc)."),
+                };
+            }
+            catch (FormatException)
+            {
+                throw new ArgumentException($"auto-augment \"{config}\": section \"{section}\" needs a number.");
+            }
+            if (key == "inc") increasing = true;
+        }
+        if (!increasing)
+            throw new ArgumentException($"auto-augment \"{config}\": without inc1 timm uses its original (non-increasing) ops, which are not implemented; add -inc1 (DyTox's rand-m9-mstd0.5-inc1).");
+        if (options.NumOps < 0 || options.MagnitudeStd < 0)
+            throw new ArgumentException($"auto-augment \"{config}\": n and mstd must be non-negative.");
+        return options;
+    }
+
     public byte[] FillFor(int channels)
     {
         if (Fill is not null)
