@@ -206,9 +206,10 @@ internal static class TrainCommand
         // ImageNet: RandomResizedCrop / CenterCrop from the cached shorter-side-S images to input_size; the small data sets keep crop-with-padding.
         var erasing = TrainerSettingsMapper.RandomErasing(o);
         var randAugment = trainPreset == AugmentationPreset.DyTox ? RandAugmentOptions.Parse(o.Aa!) : null;
+        double colorJitter = trainPreset == AugmentationPreset.Basic ? o.ColorJitter : 0; // timm: only without auto-augment
         var trainTransform = imageNetData
-            ? AugmentationPipeline.WithResizedCrop(trainPreset, normalizer, o.InputSize, randAugment, erasing: erasing)
-            : new AugmentationPipeline(trainPreset, normalizer, randAugment: randAugment, erasing: erasing);
+            ? AugmentationPipeline.WithResizedCrop(trainPreset, normalizer, o.InputSize, randAugment, erasing: erasing, colorJitter: colorJitter)
+            : new AugmentationPipeline(trainPreset, normalizer, randAugment: randAugment, erasing: erasing, colorJitter: colorJitter);
         var testTransform = imageNetData
             ? AugmentationPipeline.WithResizedCrop(AugmentationPreset.None, normalizer, o.InputSize)
             : new AugmentationPipeline(AugmentationPreset.None, normalizer);

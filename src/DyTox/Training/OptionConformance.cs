@@ -36,7 +36,6 @@ public static class OptionConformance
         ["replay_memory"] = "the batch size of the original's separate memory loader, which only its 'memory' SAM steps and MixUp 'old' read (both refused)",
         ["sam_div"] = "the original's SAM stores it and never uses it",
         ["lr_noise_std"] = "timm ≈0.3–0.4's scheduler never reads it (its noise is a standard normal bounded by lr_noise_pct)",
-        ["color_jitter"] = "timm applies it only without RandAugment; aa: \"\" with color_jitter > 0 is refused",
         ["options"] = "the train command's --options lists the option files",
         ["no_amp"] = "autocast is not implemented: every run computes in --dtype; on CUDA the train flag --bf16-gemm runs the GEMMs in bfloat16 (the CLI notes it when a file asks for AMP)",
     };
@@ -102,11 +101,7 @@ public static class OptionConformance
             try { Data.Augmentation.RandAugmentOptions.Parse(o.Aa); }
             catch (ArgumentException e) { throw new OptionsException($"option \"aa\" = \"{o.Aa}\" (from {o.SourceOf("aa")}) is not supported: {e.Message}"); }
         }
-        // With RandAugment off (aa: "") timm applies ColorJitter(color_jitter), 0.4 by default; with it on, never.
-        if (o.Aa == "" && o.ColorJitter > 0)
-            throw new OptionsException(
-                $"option \"aa\" = \"\" (from {o.SourceOf("aa")}) turns RandAugment off, and then the original applies ColorJitter(color_jitter = {Format(o.ColorJitter)}), " +
-                "which is not implemented: set color_jitter: 0 as well (or keep aa).");
+        Require(o, "color_jitter", o.ColorJitter >= 0, "a non-negative strength (used with aa: \"\", as timm applies ColorJitter only without RandAugment)");
     }
 
     private static void Require(DyToxOptions o, string key, bool supported, string expected)

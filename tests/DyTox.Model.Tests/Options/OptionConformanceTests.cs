@@ -50,7 +50,7 @@ public class OptionConformanceTests
     [TestCase("model", "deit_small", "convit")]
     [TestCase("device", "tpu", "cpu or cuda")]
     [TestCase("validation", "1.0", "fraction in [0, 1)")]
-    [TestCase("aa", "\"\"", "color_jitter: 0")]
+    [TestCase("color_jitter", "-0.4", "non-negative strength")]
     [TestCase("aa", "rand-m5-mstd0.5", "inc1")]
     [TestCase("aa", "v0", "only timm's RandAugment")]
     public void AnUnimplementedValueIsAnErrorNamingKeySourceAndExpectation(string key, string value, string expected)
@@ -146,10 +146,11 @@ public class OptionConformanceTests
     }
 
     [Test]
-    public void RandAugmentOffNeedsColorJitterOffToo()
+    public void RandAugmentOffIsAcceptedWithColorJitter()
     {
         var o = Cifar();
         o.Set("aa", "\"\"");
+        Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null), "timm's ColorJitter(0.4) then");
         o.Set("color_jitter", "0");
         Assert.DoesNotThrow(() => TrainerSettingsMapper.Settings(o, ContinualMethod.DyTox, null));
     }

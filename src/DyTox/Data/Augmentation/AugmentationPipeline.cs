@@ -22,14 +22,14 @@ public sealed class AugmentationPipeline
 {
     public AugmentationPipeline(
         AugmentationPreset preset, ImageNormalizer normalizer, int padding = 4, RandAugmentOptions? randAugment = null,
-        RandomErasingOptions? erasing = null)
-        : this(preset, normalizer, padding, randAugment, outputSize: null, crop: null, erasing)
+        RandomErasingOptions? erasing = null, double colorJitter = 0)
+        : this(preset, normalizer, padding, randAugment, outputSize: null, crop: null, erasing, colorJitter)
     {
     }
 
     private AugmentationPipeline(
         AugmentationPreset preset, ImageNormalizer normalizer, int padding, RandAugmentOptions? randAugment,
-        int? outputSize, RandomResizedCropOptions? crop, RandomErasingOptions? erasing)
+        int? outputSize, RandomResizedCropOptions? crop, RandomErasingOptions? erasing, double colorJitter)
     {
         ArgumentNullException.ThrowIfNull(normalizer);
         if (padding < 0)
@@ -48,6 +48,9 @@ public sealed class AugmentationPipeline
         RandAugment = preset == AugmentationPreset.DyTox ? new RandAugment(randAugment) : null;
         // Random erasing belongs to the training transforms (timm's create_transform appends it after Normalize).
         Erasing = preset != AugmentationPreset.None && erasing is { Probability: > 0 } ? erasing.Validate() : null;
+        if (!(colorJitter >= 0)) throw new ArgumentOutOfRangeException(nameof(colorJitter), colorJitter, "colour jitter must be non-negative.");
+        // timm applies ColorJitter only when there is no auto-augment policy.
+        ColorJitterStrength = preset == AugmentationPreset.Basic ? colorJitter : 0;
     }
 
     /// <summary>
@@ -58,8 +61,9 @@ public sealed class AugmentationPipeline
     /// </summary>
     public static AugmentationPipeline WithResizedCrop(
         AugmentationPreset preset, ImageNormalizer normalizer, int outputSize,
-        RandAugmentOptions? randAugment = null, RandomResizedCropOptions? crop = null, RandomErasingOptions? erasing = null) =>
-        new(preset, normalizer, padding: 0, randAugment, outputSize, crop ?? new RandomResizedCropOptions(), erasing);
+        RandAugmentOptions? randAugment = null, RandomResizedCropOptions? crop = null, RandomErasingOptions? erasing = null,
+        double colorJitter = 0) =>
+        new(preset, normalizer, padding: 0, randAugment, outputSize, crop ?? new RandomResizedCropOptions(), erasing, colorJitter);
 
     public AugmentationPreset Preset { get; }
 
@@ -74,6 +78,10 @@ public sealed class AugmentationPipeline
     public RandomResizedCropOptions? Crop { get; }
 
     public RandAugment? RandAugment { get; }
+
+    /// <summary>torchvision's ColorJitter strength of the <see cref="AugmentationPreset.Basic"/> training transform (the
+    /// original's <c>color_jitter</c> with <c>aa: ""</c>); 0 = none.</summary>
+    public double ColorJitterStrength { get; }
 
     /// <summary>Random erasing after normalisation (<c>reprob</c> &gt; 0, training presets only); null when off.</summary>
     public RandomErasingOptions? Erasing { get; }
@@ -141,6 +149,10 @@ public sealed class AugmentationPipeline
         if (RandAugment is not null)
         {
             result = RandAugment.Apply(result, rng);
+        }
+        else if (ColorJitterStrength > 0)
+        {
+            result = ColorJitter.Apply(result, ColorJitterStrength, rng);
         }
         return result;
     }
