@@ -71,23 +71,16 @@ public class DistributedMemoryTests
     [Test]
     public void ARunStoppedMidTaskResumesWithEveryRanksMemory()
     {
+        AssertStoppedRunResumesToTheSameBits(TwoRanks(distributed: true), task: 1, epoch: 0, make: (s, observer) => Trainer(s, observer));
         string dir = Path.Combine(Path.GetTempPath(), "dytox-distmem-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var (uninterrupted, memories) = Run(TwoRanks(distributed: true, Path.Combine(dir, "full")));
-            Assert.That(File.Exists(Path.Combine(dir, "full", TaskSnapshots.FolderName, "task1", "memory.rank1.json")), "the task snapshot keeps rank 1's memory");
-            var split = TwoRanks(distributed: true, Path.Combine(dir, "split"));
-            using (var cancel = new CancellationTokenSource())
-            {
-                using var first = Trainer(split, new StopAfter(task: 1, epoch: 0, cancel));
-                Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
-            }
-            var (resumed, resumedMemories) = Run(split);
-            Assert.That(resumedMemories, Is.EqualTo(memories));
-            foreach (var (name, w) in uninterrupted) Assert.That(resumed[name], Is.EqualTo(w), name);
-
-            File.Delete(Path.Combine(dir, "split", "checkpoint", "memory.rank1.json"));
-            Assert.That(() => Run(split), Throws.InstanceOf<InvalidDataException>().With.Message.Contain("memory.rank1.json"));
+            var settings = TwoRanks(distributed: true, dir);
+            var (_, memories) = Run(settings);
+            Assert.That(File.Exists(Path.Combine(dir, TaskSnapshots.FolderName, "task1", "memory.rank1.json")), "the task snapshot keeps rank 1's memory");
+            Assert.That(Run(settings).Memories, Is.EqualTo(memories), "a finished run restores every rank's memory");
+            File.Delete(Path.Combine(dir, "checkpoint", "memory.rank1.json"));
+            Assert.That(() => Run(settings), Throws.InstanceOf<InvalidDataException>().With.Message.Contain("memory.rank1.json"));
         }
         finally
         {

@@ -113,28 +113,6 @@ public class SharpnessAwareMinimizationTests
     /// <summary>LookSAM's directions are formed again at the first step of every epoch, so a run resumed at an epoch
     /// boundary needs no saved direction to give the uninterrupted run's bits.</summary>
     [Test]
-    public void ALookSamRunStoppedMidTaskResumesToTheSameBits()
-    {
-        var scenario = Scenario();
-        string dir = Path.Combine(Path.GetTempPath(), "dytox-looksam-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var settings = Short() with { OutputDirectory = Path.Combine(dir, "full"), IncrementalEpochs = 3, SamRho = 3.0, LookSamEvery = 2 };
-            var (full, _, _) = NewTrainer(settings, scenario);
-            Dictionary<string, double[]> uninterrupted;
-            using (full) { full.Run(); uninterrupted = Weights(full.Model); }
-            var split = settings with { OutputDirectory = Path.Combine(dir, "split") };
-            using (var cancel = new CancellationTokenSource())
-            {
-                var (first, _, _) = NewTrainer(split, scenario, observer: new StopAfter(task: 1, epoch: 0, cancel));
-                using (first) Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
-            }
-            var (resumed, _, _) = NewTrainer(split, scenario);
-            using (resumed) { resumed.Run(); AssertSame(uninterrupted, Weights(resumed.Model), "resumed"); }
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-    }
+    public void ALookSamRunStoppedMidTaskResumesToTheSameBits() =>
+        AssertStoppedRunResumesToTheSameBits(Short() with { IncrementalEpochs = 3, SamRho = 3.0, LookSamEvery = 2 }, task: 1, epoch: 0);
 }

@@ -105,74 +105,61 @@ public class TrainerTests
         }
     }
 
-    [Test]
-    public void ARunStoppedMidTaskResumesToTheSameBits()
+    /// <summary>
+    /// Trains <paramref name="settings"/> without a stop (into a temporary folder's <c>full</c>), then again into <c>split</c>
+    /// stopped after epoch <paramref name="epoch"/> of task <paramref name="task"/>'s <paramref name="phase"/> and resumed
+    /// from its checkpoint; asserts both end with the same weights and accuracies, bit for bit. <paramref name="make"/>
+    /// builds a trainer for settings and an observer (default: <see cref="NewTrainer"/> on <see cref="Scenario"/>).
+    /// Returns the uninterrupted run's weights.
+    /// </summary>
+    internal static Dictionary<string, double[]> AssertStoppedRunResumesToTheSameBits(
+        TrainerSettings settings, int task, int epoch, TrainerPhase phase = TrainerPhase.Train,
+        Func<TrainerSettings, ITrainingObserver?, ContinualTrainer>? make = null)
     {
-        var scenario = Scenario();
+        make ??= (s, observer) => NewTrainer(s, Scenario(), observer: observer).Trainer;
         string dir = Path.Combine(Path.GetTempPath(), "dytox-resume-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var settings = Settings(output: Path.Combine(dir, "full")) with { BaseEpochs = 2, IncrementalEpochs = 3 };
-            Dictionary<string, double[]> uninterrupted;
-            double[] accUninterrupted;
-            var (full, _, _) = NewTrainer(settings, scenario);
-            using (full) { accUninterrupted = full.Run().Top1PerStep.ToArray(); uninterrupted = Weights(full.Model); }
-
+            Dictionary<string, double[]> uninterrupted, after;
+            double[] accUninterrupted, accResumed;
+            using (var full = make(settings with { OutputDirectory = Path.Combine(dir, "full") }, null))
+            {
+                accUninterrupted = full.Run().Top1PerStep.ToArray();
+                uninterrupted = Weights(full.Model);
+            }
             var split = settings with { OutputDirectory = Path.Combine(dir, "split") };
             using (var cancel = new CancellationTokenSource())
+            using (var first = make(split, new StopAfter(task, epoch, cancel, phase)))
+                Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
+            Assert.That(File.Exists(Path.Combine(dir, "split", "checkpoint", "model.safetensors")), "the stopped run kept a checkpoint");
+            using (var resumed = make(split, null))
             {
-                var (first, _, _) = NewTrainer(split, scenario, observer: new StopAfter(task: 1, epoch: 0, cancel));
-                using (first) Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
+                accResumed = resumed.Run().Top1PerStep.ToArray();
+                after = Weights(resumed.Model);
             }
-            var (resumed, _, _) = NewTrainer(split, scenario);
-            Dictionary<string, double[]> after;
-            double[] accResumed;
-            using (resumed) { accResumed = resumed.Run().Top1PerStep.ToArray(); after = Weights(resumed.Model); }
-
             Assert.That(accResumed, Is.EqualTo(accUninterrupted));
             foreach (var (name, w) in uninterrupted) Assert.That(after[name], Is.EqualTo(w), name);
-            Assert.That(File.Exists(Path.Combine(dir, "split", "checkpoint", "model.safetensors")));
+            return uninterrupted;
         }
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Test]
+    public void ARunStoppedMidTaskResumesToTheSameBits() =>
+        AssertStoppedRunResumesToTheSameBits(Settings() with { BaseEpochs = 2, IncrementalEpochs = 3 }, task: 1, epoch: 0);
 
     /// <summary>The finetuning options together (reset heads, distillation and the divergence head in the finetuning):
     /// a run stopped inside the finetuning resumes to the bits of the uninterrupted run (the heads are reset once).</summary>
     [Test]
-    public void ARunStoppedInsideAFinetuningWithItsOptionsResumesToTheSameBits()
-    {
-        var scenario = Scenario();
-        string dir = Path.Combine(Path.GetTempPath(), "dytox-resume-ft-" + Guid.NewGuid().ToString("N"));
-        try
+    public void ARunStoppedInsideAFinetuningWithItsOptionsResumesToTheSameBits() =>
+        AssertStoppedRunResumesToTheSameBits(Settings() with
         {
-            var settings = Settings(output: Path.Combine(dir, "full")) with
-            {
-                BaseEpochs = 1, IncrementalEpochs = 1, FinetuningEpochs = 3,
-                FinetuningResetClassifiers = true, FinetuningDistillation = true, DivergenceInFinetuning = true,
-            };
-            Dictionary<string, double[]> uninterrupted;
-            var (full, _, _) = NewTrainer(settings, scenario);
-            using (full) { full.Run(); uninterrupted = Weights(full.Model); }
-
-            var split = settings with { OutputDirectory = Path.Combine(dir, "split") };
-            using (var cancel = new CancellationTokenSource())
-            {
-                var (first, _, _) = NewTrainer(split, scenario, observer: new StopAfter(task: 1, epoch: 0, cancel, TrainerPhase.Finetune));
-                using (first) Assert.Throws<OperationCanceledException>(() => first.Run(cancel.Token));
-            }
-            var (resumed, _, _) = NewTrainer(split, scenario);
-            Dictionary<string, double[]> after;
-            using (resumed) { resumed.Run(); after = Weights(resumed.Model); }
-            foreach (var (name, w) in uninterrupted) Assert.That(after[name], Is.EqualTo(w), name);
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-    }
+            BaseEpochs = 1, IncrementalEpochs = 1, FinetuningEpochs = 3,
+            FinetuningResetClassifiers = true, FinetuningDistillation = true, DivergenceInFinetuning = true,
+        }, task: 1, epoch: 0, TrainerPhase.Finetune);
 
     private sealed class StopAfterTask(int task, CancellationTokenSource cancel) : ITrainingObserver
     {
