@@ -79,35 +79,9 @@ public class ImageNetEndToEndTests
 [NonParallelizable] // redirects Console
 public class ImageNetTrainCommandTests
 {
-    private const string TinyImageNet = """
-        data_set: imagenet100
-        initial_increment: 5
-        increment: 5
-        model: convit
-        embed_dim: 16
-        depth: 2
-        num_heads: 4
-        patch_size: 8
-        input_size: 32
-        local_up_to_layer: 1
-        class_attention: true
-        epochs: 1
-        base_epochs: 1
-        warmup_epochs: 0
-        batch_size: 16
-        lr: 0.01
-        memory_size: 10
-        rehearsal: icarl_all
-        finetuning: balanced
-        finetuning_epochs: 1
-        dytox: true
-        ind_clf: 1-1
-        bce_loss: true
-        head_div: 0.1
-        mixup: 0.0
-        cutmix: 0.0
-        reprob: 0.0
-        """;
+    // The CLI tests' tiny model on ImageNet-100 folders, in batches of 16 with a memory of 10.
+    private static readonly string TinyImageNet = CliRunner.TinySynthetic
+        .Replace("data_set: synthetic", "data_set: imagenet100").Replace("batch_size: 32", "batch_size: 16").Replace("memory_size: 20", "memory_size: 10");
 
     [Test]
     public void TrainsOnAnImageNetFolderBuildingTheCacheFirst()
