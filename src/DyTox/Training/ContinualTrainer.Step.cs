@@ -143,8 +143,8 @@ public sealed partial class ContinualTrainer
     {
         if (t == 0 || settings.Method != ContinualMethod.DyTox) return new StepLosses(false, false);
         return phase == TrainerPhase.Train
-            ? new StepLosses(Distill: true, Diverge: settings.DivergenceInMainTraining)
-            : new StepLosses(Distill: settings.FinetuningDistillation, Diverge: settings.DivergenceInFinetuning);
+            ? new StepLosses(Distill: settings.Distillation, Diverge: settings.DivergenceInMainTraining)
+            : new StepLosses(Distill: settings.FinetuningDistillation && settings.Distillation, Diverge: settings.DivergenceInFinetuning);
     }
 
     /// <summary>Which terms join the BCE in a step's loss.</summary>

@@ -136,7 +136,7 @@ public sealed partial class ContinualTrainer : IDisposable
         {
             // The teacher is the model after the previous task (including its finetuning), frozen, eval mode.
             teacher?.Dispose();
-            teacher = t > 0 && settings.Method == ContinualMethod.DyTox ? model.CloneAsTeacher() : null;
+            teacher = t > 0 && settings.Method == ContinualMethod.DyTox && settings.Distillation ? model.CloneAsTeacher() : null;
             AddTask(task.ClassCount);
         }
         int startEpoch = resume?.Phase == TrainerPhase.Train ? resume.NextEpoch : 0;

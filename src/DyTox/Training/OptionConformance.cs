@@ -34,6 +34,7 @@ public static class OptionConformance
         ["pod_scales"] = "POD is not implemented (pod must be unset)",
         ["pod_scaling"] = "POD is not implemented (pod must be unset)",
         ["replay_memory"] = "the batch size of the original's separate memory loader, which only its 'memory' SAM steps and MixUp 'old' read (both refused)",
+        ["kd"] = "the original's fixed-weight distillation is only reached with a teacher, which it creates only with auto_kd, whose branch comes first",
         ["sam_div"] = "the original's SAM stores it and never uses it",
         ["lr_noise_std"] = "timm ≈0.3–0.4's scheduler never reads it (its noise is a standard normal bounded by lr_noise_pct)",
         ["options"] = "the train command's --options lists the option files",
@@ -46,8 +47,6 @@ public static class OptionConformance
         bool dytox = method == ContinualMethod.DyTox;
         bool sam = o.SamRho > 0;
         Require(o, "dytox", !dytox || o.Dytox, "true with --method dytox (--method naive trains the single-token baseline)");
-        Require(o, "auto_kd", !dytox || o.AutoKd, "true (the distillation weight is α = C_old / C_tot)");
-        Require(o, "kd", o.Kd == 0 || o.AutoKd, "0 unless auto_kd is true (a fixed distillation weight is not implemented)");
         Require(o, "head_div", !dytox || o.HeadDiv > 0, "a positive weight (the divergence head is part of every DyTox model)");
         Require(o, "head_div_mode", o.HeadDivMode.All(m => m is "tr" or "ft") && o.HeadDivMode.Distinct().Count() == o.HeadDivMode.Count,
                 "phases among tr (main training) and ft (finetuning), each at most once");

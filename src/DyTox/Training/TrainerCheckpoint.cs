@@ -184,6 +184,7 @@ public sealed class TrainerCheckpoint
             ("freeze_task", string.Join(',', s.FreezeTask), string.Join(',', defaults.FreezeTask)),
             ("freeze_ft", string.Join(',', s.FreezeFinetuning), string.Join(',', defaults.FreezeFinetuning)),
             ("ft_sampling", s.FinetuningSampling, defaults.FinetuningSampling),
+            ("auto_kd", s.Distillation, defaults.Distillation),
             ("lr_noise", s.LrNoise is null ? null : string.Join(',', s.LrNoise) + "/" + s.LrNoisePercent, null),
         };
         return core + string.Concat(later.Where(l => !Equals(l.Value, l.Default)).Select(l => FormattableString.Invariant($"|{l.Name}={l.Value}")));

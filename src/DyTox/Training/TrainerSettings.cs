@@ -139,6 +139,11 @@ public sealed record TrainerSettings
     public int FinetuningEpochs { get; init; } = 20;
     public double FinetuningLearningRate { get; init; } = 5e-5;
 
+    /// <summary><c>auto_kd</c>: distillation from the previous task's model in the main training of t ≥ 1, weighted
+    /// (1 − α)·BCE + α·KD (DyTox's files). Off: no teacher at all, and the loss is the unscaled BCE (+ the divergence
+    /// term), as in the original, which then creates no teacher.</summary>
+    public bool Distillation { get; init; } = true;
+
     /// <summary><c>freeze_task</c>: the groups frozen in the main training of tasks t ≥ 1 (the original's <c>freeze()</c> names).</summary>
     public IReadOnlyList<string> FreezeTask { get; init; } = DyTox.Model.DyToxModel.FrozenGroups(DyTox.Model.TrainingPhase.TaskMain);
 

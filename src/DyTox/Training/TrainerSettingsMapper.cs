@@ -106,6 +106,7 @@ public static class TrainerSettingsMapper
             FreezeTask = o.SourceOf("freeze_task") == "default" ? DyToxModel.FrozenGroups(TrainingPhase.TaskMain) : o.FreezeTask,
             FreezeFinetuning = o.SourceOf("freeze_ft") == "default" ? DyToxModel.FrozenGroups(TrainingPhase.Finetune) : o.FreezeFt,
             FinetuningSampling = !Unset(o, "ft_no_sampling") && !o.FtNoSampling,
+            Distillation = Unset(o, "auto_kd") || o.AutoKd,
             FinetuningDistillation = o.FinetuningTeacher,
             FinetuningResetClassifiers = o.FinetuningResetclf,
             Finetuning = o.Finetuning == "balanced",

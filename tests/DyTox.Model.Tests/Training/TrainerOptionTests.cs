@@ -265,4 +265,17 @@ public class TrainerOptionTests
         var (_, repeated, _) = Run(Settings() with { MaxTasks = 2, FinetuningEpochs = 2, FinetuningSampling = true, RepeatedAugmentations = 3 });
         Assert.That(Steps(repeated), Is.EqualTo(new[] { 0, 0 }));
     }
+
+    [Test]
+    public void AutoKdFalseDropsTheDistillationAndItsWeighting()
+    {
+        var baseline = Run(Settings() with { MaxTasks = 2 }).Weights;
+        var withoutKd = Run(Settings() with { MaxTasks = 2, Distillation = false }).Weights;
+        var again = Run(Settings() with { MaxTasks = 2, Distillation = false }).Weights;
+        Assert.That(withoutKd["sabs.0.attn.qk.weight"], Is.Not.EqualTo(baseline["sabs.0.attn.qk.weight"]));
+        Assert.That(again["sabs.0.attn.qk.weight"], Is.EqualTo(withoutKd["sabs.0.attn.qk.weight"]));
+        // finetuning_teacher needs the teacher auto_kd creates: without it the finetuning has no distillation either.
+        var ftTeacher = Run(Settings() with { MaxTasks = 2, Distillation = false, FinetuningDistillation = true }).Weights;
+        foreach (var (name, w) in withoutKd) Assert.That(ftTeacher[name], Is.EqualTo(w), name);
+    }
 }
